@@ -1,0 +1,1 @@
+"""HTTP API adapter (FastAPI). Build the app with :func:`fangkong.api.app.create_app`."""

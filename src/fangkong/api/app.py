@@ -1,0 +1,51 @@
+"""The application factory. No import-time globals: everything hangs off ``app.state``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from fangkong import __version__
+from fangkong.api.problems import install_problem_handlers
+from fangkong.api.routes import health, regions
+from fangkong.settings import Settings
+from fangkong.store.db import make_engine
+from fangkong.web.pages import install_pages
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the ASGI app for ``settings``. Pass ``engine`` to share one (tests)."""
+    settings.check_production()
+    owns_engine = engine is None
+    the_engine = engine if engine is not None else make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            the_engine.dispose()
+
+    app = FastAPI(
+        title="Fangkong API",
+        version=__version__,
+        description="Epidemic prevention-and-control command platform (防控).",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = the_engine
+    install_problem_handlers(app)
+
+    static_dir = resources.files("fangkong.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    app.include_router(health.router)
+    app.include_router(regions.router)
+    install_pages(app)
+    return app

@@ -1,0 +1,99 @@
+"""Roles and jurisdiction: who may read and write what.
+
+Every user has one role and one jurisdiction (a region sub-tree). Writes are allowed
+only inside the jurisdiction; roles decide which kinds of data may be written.
+Anonymous users read only public aggregate figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fangkong.core.regions import RegionTree
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COMMANDER = "commander"
+    EPIDEMIOLOGIST = "epidemiologist"
+    REPORTER = "reporter"
+    LOGISTICS = "logistics"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ_AGGREGATE = "read_aggregate"
+    READ_CASES = "read_cases"
+    WRITE_REPORTS = "write_reports"
+    WRITE_CASES = "write_cases"
+    IMPORT = "import"
+    MANAGE_USERS = "manage_users"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.COMMANDER: frozenset(
+        {
+            Permission.READ_AGGREGATE,
+            Permission.READ_CASES,
+            Permission.WRITE_REPORTS,
+            Permission.IMPORT,
+        }
+    ),
+    Role.EPIDEMIOLOGIST: frozenset(
+        {
+            Permission.READ_AGGREGATE,
+            Permission.READ_CASES,
+            Permission.WRITE_REPORTS,
+            Permission.WRITE_CASES,
+            Permission.IMPORT,
+        }
+    ),
+    Role.REPORTER: frozenset(
+        {
+            Permission.READ_AGGREGATE,
+            Permission.READ_CASES,
+            Permission.WRITE_REPORTS,
+            Permission.WRITE_CASES,
+            Permission.IMPORT,
+        }
+    ),
+    Role.LOGISTICS: frozenset({Permission.READ_AGGREGATE}),
+    Role.VIEWER: frozenset({Permission.READ_AGGREGATE}),
+}
+
+
+#: Jurisdiction meaning "every region" (national command, administrators, the CLI).
+WORLD = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a user (or the command line) with a role and a jurisdiction."""
+
+    username: str
+    role: Role
+    jurisdiction: str
+
+
+#: The operator at the command line of the server: full rights, recorded by name.
+CLI_ACTOR = Actor("cli", Role.ADMIN, WORLD)
+
+
+def has_permission(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def may_act_on(
+    role: Role,
+    jurisdiction: str,
+    permission: Permission,
+    region_code: str,
+    tree: RegionTree,
+) -> bool:
+    """True when a user of ``role`` scoped to ``jurisdiction`` may do ``permission`` on
+    data of ``region_code`` (the region itself or anything below it)."""
+    if not has_permission(role, permission):
+        return False
+    return jurisdiction == WORLD or tree.is_within(region_code, jurisdiction)

@@ -1,0 +1,108 @@
+"""Shared fixtures: a real database per backend (SQLite file, PostgreSQL server).
+
+Every storage, service and API test that asks for ``engine`` runs twice: on an SQLite
+file and on a PostgreSQL database of its own (created for the run, dropped afterwards).
+The schema is built by the Alembic migrations; reference data is loaded once per run
+and the tables the tests write are emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from fangkong.services.reference import load_reference_data
+from fangkong.settings import Settings
+from fangkong.store.db import make_engine
+from fangkong.store.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "FANGKONG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+#: Tables that tests write; emptied (children first) before every test.
+MUTABLE_TABLES = (
+    "revisions",
+    "import_issues",
+    "daily_reports",
+    "case_records",
+    "imports",
+    "api_tokens",
+    "users",
+)
+
+
+def _pg_database(worker: str) -> tuple[str, str]:
+    name = f"fangkong_test_{worker}_{uuid.uuid4().hex[:8]}"
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def _backend_urls(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[dict[str, str]]:
+    urls: dict[str, str] = {}
+    sqlite_path = tmp_path_factory.mktemp("sqlite") / "fangkong.db"
+    urls["sqlite"] = f"sqlite:///{sqlite_path}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name, url = _pg_database(worker_id)
+    urls["postgres"] = url
+    yield urls
+    for eng in _prepared.values():
+        eng.dispose()
+    _prepared.clear()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_prepared: dict[str, Engine] = {}
+
+
+def _prepare(backend: str, url: str) -> Engine:
+    if backend in _prepared:
+        return _prepared[backend]
+    if backend == "postgres":
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        name = url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    engine = make_engine(url)
+    upgrade(engine)
+    load_reference_data(engine)
+    _prepared[backend] = engine
+    return engine
+
+
+def _empty(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in MUTABLE_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def engine(backend: str, _backend_urls: dict[str, str]) -> Iterator[Engine]:
+    """A migrated database with reference data and empty working tables."""
+    eng = _prepare(backend, _backend_urls[backend])
+    _empty(eng)
+    yield eng
+
+
+@pytest.fixture
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False), var_dir=tmp_path / "var"
+    )
