@@ -70,3 +70,8 @@ def test_docs_are_served_offline(settings: Settings, engine: Engine) -> None:
     assert "cdn" not in page.lower()
     assert c.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert c.get("/api/v1/openapi.json").json()["info"]["title"] == "Fangkong API"
+
+
+def test_data_sources_page_names_every_licence(settings: Settings, engine: Engine) -> None:
+    page = client(settings, engine).get("/about/data").text
+    assert "CC BY 4.0" in page and "MIT" in page and "Scientific Data" in page

@@ -20,7 +20,7 @@ ATTRIBUTION = (
     "and provincial health commissions via canghailan/Wuhan-2019-nCoV (MIT); global "
     "figures from JHU CSSE COVID-19 Data (CC BY 4.0); line lists from the Open COVID-19 "
     "Data Working Group, Xu B. et al., Scientific Data 7:106 (2020) (MIT). "
-    "See /static/DATA_SOURCES.txt."
+    "Sources and licences:"
 )
 
 
@@ -38,6 +38,11 @@ def install_pages(app: FastAPI) -> None:
         engine = request.app.state.engine
         provinces, _ = region_svc.list_regions(engine, level="province", limit=100)
         return render(request, "home.html", provinces=provinces, focus_code="420000")
+
+    @app.get("/about/data", response_class=HTMLResponse, include_in_schema=False)
+    def about_data(request: Request) -> HTMLResponse:
+        text = resources.files("fangkong.data").joinpath("demo/README.md").read_text("utf-8")
+        return render(request, "about_data.html", sources=text)
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
