@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     #: Rows per committed import batch (a crash loses at most the batch in flight).
     import_batch_rows: int = 50_000
     #: Source names in order of preference when a region has figures from several.
-    source_priority: tuple[str, ...] = ("fangkong", "nhc", "canghailan", "ccdc", "who", "jhu")
+    source_priority: tuple[str, ...] = ("fangkong", "nhc", "ccdc", "canghailan", "who", "jhu")
 
     @classmethod
     def from_env(cls) -> Settings:

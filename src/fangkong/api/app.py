@@ -11,8 +11,14 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from fangkong import __version__
+from fangkong.api.auth import install_auth
 from fangkong.api.problems import install_problem_handlers
+from fangkong.api.routes import cases as case_routes
+from fangkong.api.routes import daily as daily_routes
 from fangkong.api.routes import health, regions
+from fangkong.api.routes import imports as import_routes
+from fangkong.api.routes import session as session_routes
+from fangkong.api.routes import users as user_routes
 from fangkong.settings import Settings
 from fangkong.store.db import make_engine
 from fangkong.web.pages import install_pages
@@ -42,10 +48,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = the_engine
     install_problem_handlers(app)
+    install_auth(app, settings)
 
     static_dir = resources.files("fangkong.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.include_router(health.router)
     app.include_router(regions.router)
+    app.include_router(session_routes.router)
+    app.include_router(user_routes.router)
+    app.include_router(daily_routes.router)
+    app.include_router(case_routes.router)
+    app.include_router(import_routes.router)
     install_pages(app)
     return app

@@ -5,7 +5,22 @@ from __future__ import annotations
 from fastapi import Request
 from sqlalchemy import Engine
 
+from fangkong.api.auth import (
+    current_actor,
+    get_region_tree,
+    optional_actor,
+    require_permission,
+)
 from fangkong.settings import Settings
+
+__all__ = [
+    "current_actor",
+    "get_engine",
+    "get_region_tree",
+    "get_settings",
+    "optional_actor",
+    "require_permission",
+]
 
 
 def get_engine(request: Request) -> Engine:

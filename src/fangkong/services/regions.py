@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from fangkong.core.reports import COUNT_FIELDS, FLOW_FIELDS
 from fangkong.services.errors import Invalid, NotFound
@@ -88,21 +88,32 @@ def region_subtree(engine: Engine, root: str, depth: int) -> dict[str, Any]:
     return build(by_code[root], 0)
 
 
-def sources_for(engine: Engine, region_code: str) -> list[str]:
-    with engine.connect() as conn:
-        return list(
-            conn.execute(select(D.source).where(D.region_code == region_code).distinct()).scalars()
-        )
-
-
-def pick_source(available: list[str], priority: tuple[str, ...]) -> str | None:
-    """The preferred source among ``available``: first by ``priority``, then by name."""
-    if not available:
-        return None
-    ranked = sorted(
-        available, key=lambda s: (priority.index(s) if s in priority else len(priority), s)
+def source_coverage(
+    engine: Engine, region_code: str, date_from: date | None, date_to: date | None
+) -> dict[str, int]:
+    """Every source with figures for the region, and how many days of the window it has."""
+    in_window = case(
+        (and_(D.report_date >= (date_from or date.min), D.report_date <= (date_to or date.max)), 1),
+        else_=0,
     )
-    return ranked[0]
+    query = (
+        select(D.source, func.sum(in_window)).where(D.region_code == region_code).group_by(D.source)
+    )
+    with engine.connect() as conn:
+        return {src: int(days or 0) for src, days in conn.execute(query).all()}
+
+
+def pick_source(coverage: dict[str, int], priority: tuple[str, ...]) -> str | None:
+    """The source that best covers the requested window; among equals, the first in
+    ``priority`` (official figures before archives and aggregators), then by name."""
+    if not coverage:
+        return None
+
+    def rank(src: str) -> tuple[int, int, str]:
+        order = priority.index(src) if src in priority else len(priority)
+        return (-coverage[src], order, src)
+
+    return min(coverage, key=rank)
 
 
 def daily_series(
@@ -118,21 +129,25 @@ def daily_series(
 ) -> dict[str, Any]:
     """Daily figures of one region with cumulative figures derived by summation.
 
-    Cumulative values on a day include every earlier stored day of the same source,
+    Without ``source``, the figures come from one source, the one that covers the window
+    best (see :func:`pick_source`); sources are never mixed within a series, since their
+    cumulative totals differ. Cumulative values on a day include every earlier stored
+    day of the same source,
     also those before ``date_from``; ``current_confirmed`` = cumulative confirmed −
     cumulative recovered − cumulative deaths.
     """
     get_region(engine, region_code)
     if date_from and date_to and date_from > date_to:
         raise Invalid("'from' is after 'to'", field="from")
-    available = sources_for(engine, region_code)
+    coverage = source_coverage(engine, region_code, date_from, date_to)
+    available = sorted(coverage)
     if source is not None and source not in available:
         raise NotFound(
             f"region {region_code} has no figures from source {source!r}; "
             f"available: {', '.join(sorted(available)) or 'none'}",
             field="source",
         )
-    chosen = source or pick_source(available, priority)
+    chosen = source or pick_source(coverage, priority)
     items: list[dict[str, Any]] = []
     total = 0
     if chosen is not None:

@@ -175,7 +175,9 @@ class UserRow(Base):
     display_name: Mapped[str] = mapped_column(String(128))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(24))
-    jurisdiction: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    #: A region code or "*" (every region), so deliberately no foreign key to regions;
+    #: services/users.py checks the value.
+    jurisdiction: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -44,6 +44,50 @@ def install_pages(app: FastAPI) -> None:
         text = resources.files("fangkong.data").joinpath("demo/README.md").read_text("utf-8")
         return render(request, "about_data.html", sources=text)
 
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login(
+        request: Request, next: str = "/", error: str = "", retry_after: int = 0
+    ) -> HTMLResponse:
+        """The login form. Its CSRF token is bound to a fresh nonce cookie; a signed-in
+        visitor sees who they are and a logout button instead."""
+        from fangkong.api.auth import is_secure, optional_session_user, signer_of
+        from fangkong.api.routes.session import safe_next
+        from fangkong.services.auth import LOGIN_NONCE_COOKIE, login_binding, new_login_nonce
+
+        signer = signer_of(request)
+        user, session = optional_session_user(request)
+        if session is not None:
+            page = render(
+                request,
+                "login.html",
+                user=user,
+                next=safe_next(next),
+                csrf_token=signer.csrf_token(session.binding),
+                error="",
+            )
+        else:
+            nonce = new_login_nonce()
+            page = render(
+                request,
+                "login.html",
+                user=None,
+                next=safe_next(next),
+                csrf_token=signer.csrf_token(login_binding(nonce)),
+                error=error,
+                retry_after=retry_after,
+            )
+            page.set_cookie(
+                LOGIN_NONCE_COOKIE,
+                nonce,
+                max_age=signer.max_age,
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=is_secure(request.app.state.settings),
+            )
+        page.headers["Cache-Control"] = "no-store"
+        return page
+
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
         return render(request, "docs.html", openapi_url=app.openapi_url)

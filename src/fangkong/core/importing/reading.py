@@ -45,10 +45,14 @@ def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CsvRow:
-    """One CSV record: the 1-based physical line where it starts, and its fields."""
+    """One CSV record: the 1-based physical line where it starts, and its fields.
+
+    ``error`` is set when the record cannot be trusted as read (the file ends inside a
+    quoted field: a truncated last line); its ``fields`` are then only what was read."""
 
     line: int
     fields: list[str]
+    error: str | None = None
 
 
 def open_text(binary: IO[bytes], *, sample_size: int = 1 << 16) -> tuple[IO[str], str]:
@@ -67,22 +71,50 @@ def open_text(binary: IO[bytes], *, sample_size: int = 1 << 16) -> tuple[IO[str]
 def iter_csv(text: IO[str]) -> Iterator[CsvRow]:
     """Yield CSV records with the physical line number on which each starts.
 
-    Blank lines are skipped. A quoted field left open at end of file (a truncated
-    last line) raises :class:`ImportFormatError` naming the line."""
-    reader = csv.reader(text)
+    Blank lines are skipped. A quoted field left open at end of file (a truncated last
+    line) would be read by the lenient :mod:`csv` reader as if it were complete, taking
+    every following line into that one field; such a record is yielded with ``error``
+    set instead, so that the importer rejects it with its line number."""
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for physical in text:
+            consumed.append(physical)
+            yield physical
+
+    reader = csv.reader(lines())
     line = 1
+    pending: CsvRow | None = None
+    pending_raw = ""
     while True:
         start = line
         try:
             fields = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
             raise ImportFormatError(f"line {reader.line_num}: malformed CSV ({exc})") from exc
+        raw = "".join(consumed)
+        consumed.clear()
         line = reader.line_num + 1
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue
-        yield CsvRow(start, fields)
+        if pending is not None:
+            yield pending
+        pending, pending_raw = CsvRow(start, fields), raw
+    if pending is not None:
+        yield CsvRow(pending.line, pending.fields, _open_quote_error(pending_raw))
+
+
+def _open_quote_error(raw: str) -> str | None:
+    """Why the raw text of the *last* record is truncated, or ``None``.
+
+    An odd number of quote characters in a record that opens a quoted field means the
+    quote was never closed: the file ends inside the field."""
+    opens_quote = raw.startswith('"') or ',"' in raw
+    if opens_quote and raw.count('"') % 2 == 1:
+        return "the file ends inside a quoted field: the last line is truncated"
+    return None
 
 
 def normalise_header(fields: list[str]) -> list[str]:

@@ -194,9 +194,6 @@ def upgrade() -> None:
         sa.Column("jurisdiction", sa.String(length=16), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["jurisdiction"], ["regions.region_code"], name=op.f("fk_users_jurisdiction_regions")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )

@@ -1,0 +1,153 @@
+"""``/api/v1/imports``: file uploads, import reports and the downloadable templates.
+
+Sections: templates (public), daily-report upload, import reports. Uploads are saved
+under ``<var_dir>/uploads`` before they are imported, so the file of every import is
+kept beside its report."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.problems import Problem
+from fangkong.core.access import Actor
+from fangkong.core.regions import RegionTree
+from fangkong.services import daily_import
+from fangkong.services.import_reports import import_report
+from fangkong.settings import Settings
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+#: Largest upload accepted (the whole JHU global series is about 1 MB).
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# --- templates ----------------------------------------------------------------------------
+
+TEMPLATES = {
+    "daily.csv": ("daily_template.csv", "text/csv; charset=utf-8"),
+    "daily.schema.json": ("daily.schema.json", "application/schema+json"),
+    "cases.csv": ("cases_template.csv", "text/csv; charset=utf-8"),
+    "cases.schema.json": ("cases.schema.json", "application/schema+json"),
+}
+
+
+@router.get("/templates/{name}", summary="Download a file template")
+def get_template(name: str) -> Response:
+    if name not in TEMPLATES:
+        raise Problem(404, "Not found", f"no template {name!r}; templates: {', '.join(TEMPLATES)}")
+    filename, media_type = TEMPLATES[name]
+    data = resources.files("fangkong.data").joinpath("templates").joinpath(filename).read_bytes()
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- uploads ------------------------------------------------------------------------------
+
+
+async def save_upload(upload: UploadFile, settings: Settings) -> tuple[Path, str]:
+    """Copy an upload to ``<var_dir>/uploads`` in blocks; 413 when too large."""
+    original = Path(upload.filename or "upload.csv").name
+    folder = settings.var_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex[:12]}-{_SAFE_NAME.sub('_', original)[-120:]}"
+    size = 0
+    with path.open("wb") as out:
+        while block := await upload.read(1 << 20):
+            size += len(block)
+            if size > MAX_UPLOAD_BYTES:
+                out.close()
+                path.unlink()
+                raise Problem(
+                    413,
+                    "Payload too large",
+                    f"uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MB",
+                )
+            out.write(block)
+    return path, original
+
+
+@router.post("/daily", summary="Import a daily-report file")
+async def post_daily_import(
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    file: Annotated[UploadFile, File(description="CSV or JSON file")],
+    format: Annotated[str | None, Form(description="format name; detected when absent")] = None,
+    source: Annotated[str | None, Form(pattern=r"^[a-z0-9_-]{1,32}$")] = None,
+    measure: Annotated[
+        str | None, Form(description="jhu-wide: confirmed, deaths or recovered")
+    ] = None,
+    strict: Annotated[bool, Form(description="store nothing when any row is bad")] = False,
+) -> dict[str, Any]:
+    """Returns the import report; rows rejected are listed in ``issues`` (all of them at
+    ``GET /api/v1/imports/{id}``)."""
+    path, original = await save_upload(file, settings)
+    result = await run_in_threadpool(
+        daily_import.import_daily_file,
+        engine,
+        settings,
+        path,
+        actor=actor,
+        format_name=format or None,
+        source=source or None,
+        measure=measure or None,
+        strict=strict,
+        filename=original,
+        tree=tree,
+    )
+    return result.as_dict()
+
+
+@router.post("/cases", summary="Import a case line-list file")
+async def post_case_import(
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    file: Annotated[UploadFile, File(description="CSV or JSON case line list")],
+    format: Annotated[str | None, Form(description="format name; detected when absent")] = None,
+    source: Annotated[str | None, Form(min_length=1, max_length=64)] = None,
+    strict: Annotated[bool, Form(description="store nothing when any row is bad")] = False,
+) -> dict[str, Any]:
+    """Returns the import report (see ``docs/formats.md``, cases section)."""
+    from fangkong.core.validation import ImportFormatError
+    from fangkong.services import case_import
+    from fangkong.services.errors import Invalid
+
+    path, original = await save_upload(file, settings)
+    try:
+        result = await run_in_threadpool(
+            case_import.import_case_file, engine, settings, path, format_name=format or None,
+            source=source or None, strict=strict, actor=actor, filename=original,
+        )
+    except ImportFormatError as exc:
+        raise Invalid(str(exc), field="file") from exc
+    return result.as_dict()
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+@router.get("/{import_id}", summary="An import report with its issues")
+def get_import(
+    engine: Annotated[Engine, Depends(get_engine)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    import_id: int,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return import_report(engine, import_id, actor=actor, limit=limit, offset=offset)

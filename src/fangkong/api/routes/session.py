@@ -1,0 +1,296 @@
+"""``/api/v1/session`` and ``/api/v1/me``: web login and logout, and who am I.
+
+Login takes JSON (``{"username", "password"}``, ``Content-Type: application/json``
+only, so a cross-site page cannot send it without a CORS preflight) or an HTML form
+(``username``, ``password``, ``csrf_token`` bound to the login page's nonce cookie,
+optional ``next``). Success sets the signed session cookie (HttpOnly, SameSite=Lax,
+Secure in production, 8 h) and a readable ``fangkong_csrf`` cookie with the session's
+CSRF token; JSON callers get the user and the token in the body, form callers a 303 to
+``next``. A browser form that fails is sent back to ``/login`` with an error code;
+every other failure is problem+json (401 bad credentials, 403 CSRF, 415, 422, 429).
+
+Failed logins are throttled per (username, client address): 10 in 15 minutes, then
+429 with ``Retry-After`` (OWASP Authentication Cheat Sheet, "Login Throttling").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from fangkong.api.auth import (
+    clear_session_cookies,
+    current_actor,
+    is_secure,
+    limiter_of,
+    set_session_cookies,
+    signer_of,
+    unauthorized,
+)
+from fangkong.api.deps import get_settings
+from fangkong.api.problems import Problem
+from fangkong.core.access import ROLE_PERMISSIONS, Actor
+from fangkong.services import users as user_svc
+from fangkong.services.auth import (
+    CSRF_FIELD,
+    LOGIN_NONCE_COOKIE,
+    SESSION_COOKIE,
+    Session,
+    login_binding,
+)
+from fangkong.services.users import UserInfo
+from fangkong.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["session"])
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class LoginIn(BaseModel):
+    username: str
+    password: str
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    jurisdiction: str
+    active: bool
+    created_at: datetime
+
+
+class SessionOut(BaseModel):
+    user: UserOut
+    csrf_token: str
+    expires_at: datetime
+
+
+class MeOut(BaseModel):
+    user: UserOut
+    permissions: list[str]
+    auth_method: str
+    csrf_token: str | None
+    session_expires_at: datetime | None
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: ``/x`` but not ``//host`` or ``/\\host`` (open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(ch in target for ch in "\r\n\t\\"):
+        return "/"
+    return target
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _expiry(session: Session, max_age: int) -> datetime:
+    return datetime.fromtimestamp(session.issued_at + max_age, tz=UTC)
+
+
+async def _read_login(request: Request) -> tuple[LoginIn, bool, str | None, str | None]:
+    """The credentials, whether they came from a form, its CSRF token and ``next``."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            payload = json.loads(await request.body())
+        except ValueError as exc:
+            raise Problem(
+                422,
+                "Invalid request",
+                f"the body is not valid JSON: {exc}",
+                errors=[{"pointer": "", "detail": "invalid JSON"}],
+            ) from None
+        try:
+            return LoginIn.model_validate(payload), False, None, None
+        except ValidationError as exc:
+            errors = [
+                {"pointer": "/" + "/".join(str(p) for p in e["loc"]), "detail": e["msg"]}
+                for e in exc.errors()
+            ]
+            raise Problem(
+                422, "Invalid request", "username and password are required", errors=errors
+            ) from None
+    if content_type in FORM_TYPES:
+        form = await request.form()
+        fields = {k: form.get(k) for k in ("username", "password", CSRF_FIELD, "next")}
+        texts = {k: v if isinstance(v, str) else None for k, v in fields.items()}
+        missing = [k for k in ("username", "password") if not texts[k]]
+        if missing:
+            raise Problem(
+                422,
+                "Invalid request",
+                f"missing form field(s): {', '.join(missing)}",
+                errors=[{"parameter": k, "in": "form", "detail": "required"} for k in missing],
+            )
+        login = LoginIn(username=texts["username"] or "", password=texts["password"] or "")
+        return login, True, texts[CSRF_FIELD], texts["next"]
+    raise Problem(
+        415, "Unsupported media type", "send the credentials as application/json or as an HTML form"
+    )
+
+
+def _back_to_login(error: str, next_path: str, **extra: str) -> RedirectResponse:
+    query = urlencode({"error": error, "next": next_path, **extra})
+    return RedirectResponse(f"/login?{query}", status_code=303)
+
+
+@router.post(
+    "/session",
+    response_model=SessionOut,
+    summary="Log in (web session)",
+    responses={
+        303: {"description": "form login: redirect to next"},
+        401: {"description": "bad credentials"},
+        429: {"description": "throttled"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": LoginIn.model_json_schema()},
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["username", "password", CSRF_FIELD],
+                        "properties": {
+                            "username": {"type": "string"},
+                            "password": {"type": "string"},
+                            CSRF_FIELD: {"type": "string"},
+                            "next": {"type": "string"},
+                        },
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+async def login(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    credentials, is_form, csrf, next_raw = await _read_login(request)
+    next_path = safe_next(next_raw)
+    html = is_form and _wants_html(request)
+    signer = signer_of(request)
+    if is_form:
+        nonce = request.cookies.get(LOGIN_NONCE_COOKIE)
+        if not nonce or not signer.check_csrf(csrf, login_binding(nonce)):
+            if html:
+                return _back_to_login("csrf", next_path)
+            raise Problem(
+                403,
+                "Forbidden",
+                "missing or invalid CSRF token: load /login and "
+                "submit its form, or log in with JSON",
+            )
+    username = user_svc.normalise_username(credentials.username)
+    limiter = limiter_of(request)
+    client = _client(request)
+    wait = limiter.retry_after(username, client)
+    if wait:
+        if html:
+            return _back_to_login("throttled", next_path, retry_after=str(wait))
+        raise Problem(
+            429,
+            "Too many requests",
+            f"too many failed logins for {username!r} from this address; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+            retry_after=wait,
+        )
+    user = await run_in_threadpool(
+        user_svc.authenticate, request.app.state.engine, credentials.username, credentials.password
+    )
+    if user is None:
+        limiter.failed(username, client)
+        if html:
+            return _back_to_login("invalid", next_path)
+        raise unauthorized("invalid username or password")
+    limiter.succeeded(username, client)
+    return _session_response(request, settings, user, next_path if is_form else None)
+
+
+def _session_response(
+    request: Request, settings: Settings, user: UserInfo, redirect_to: str | None
+) -> Response:
+    signer = signer_of(request)
+    cookie, session = signer.issue(user.id)
+    token = signer.csrf_token(session.binding)
+    response: Response
+    if redirect_to is not None:
+        response = RedirectResponse(redirect_to, status_code=303)
+    else:
+        body = {
+            "user": user.as_dict(),
+            "csrf_token": token,
+            "expires_at": _expiry(session, signer.max_age).isoformat(),
+        }
+        response = JSONResponse(body)
+    set_session_cookies(response, settings, cookie, token, signer.max_age)
+    response.delete_cookie(
+        LOGIN_NONCE_COOKIE, path="/", httponly=True, samesite="lax", secure=is_secure(settings)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.delete("/session", status_code=204, summary="Log out (web session)")
+def logout(settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    """Drop the session cookies. Idempotent; a DELETE cannot be sent cross-site without
+    a CORS preflight, so no CSRF token is needed."""
+    response = Response(status_code=204)
+    clear_session_cookies(response, settings)
+    return response
+
+
+@router.post(
+    "/session/logout",
+    summary="Log out from an HTML form",
+    responses={303: {"description": "redirect to /"}},
+)
+async def logout_form(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    """The form variant of ``DELETE /api/v1/session``: needs the session's CSRF token."""
+    signer = signer_of(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = signer.read(cookie) if cookie else None
+    if session is not None:
+        form = await request.form()
+        token = form.get(CSRF_FIELD)
+        if not signer.check_csrf(token if isinstance(token, str) else None, session.binding):
+            raise Problem(403, "Forbidden", "missing or invalid CSRF token")
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookies(response, settings)
+    return response
+
+
+@router.get("/me", response_model=MeOut, summary="The authenticated user")
+def me(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> dict[str, Any]:
+    user: UserInfo = request.state.user
+    session: Session | None = request.state.session
+    signer = signer_of(request)
+    return {
+        "user": user.as_dict(),
+        "permissions": sorted(p.value for p in ROLE_PERMISSIONS[actor.role]),
+        "auth_method": request.state.auth_method,
+        "csrf_token": signer.csrf_token(session.binding) if session else None,
+        "session_expires_at": _expiry(session, signer.max_age) if session else None,
+    }

@@ -1,0 +1,203 @@
+"""Case records: reading the line list and submitting cases through the API.
+
+Every call is made on behalf of an :class:`~fangkong.core.access.Actor`: reads need
+``READ_CASES`` and see only the actor's jurisdiction; writes need ``WRITE_CASES`` and
+every case must lie in the jurisdiction (``core.access.may_act_on``). A region filter
+covers the region's whole sub-tree (a province includes its prefectures and counties).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from fangkong.core.access import WORLD, Actor, Permission, has_permission, may_act_on
+from fangkong.core.cases import CASE_FIELDS, Classification
+from fangkong.core.importing.case_formats import CaseRowChecker, check_json_items
+from fangkong.core.importing.case_values import field_rules
+from fangkong.core.regions import RegionTree
+from fangkong.core.validation import RowIssue
+from fangkong.services.errors import Forbidden, Invalid, NotFound
+from fangkong.services.import_runs import now
+from fangkong.store import models as m
+from fangkong.store.bulk import merge_case_rows
+
+C = m.CaseRecordRow
+#: Most cases one API request may submit (larger sets belong in a file import).
+MAX_SUBMIT = 10_000
+
+
+class CaseItemsInvalid(Invalid):
+    """Submitted cases failed validation; ``issues`` name each item and field."""
+
+    def __init__(self, issues: Sequence[RowIssue]) -> None:
+        super().__init__(
+            f"{len(issues)} invalid field(s) in the submitted cases; nothing was stored"
+        )
+        self.issues = list(issues)
+
+
+@dataclass(slots=True)
+class SubmitResult:
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+    revisions: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "received": self.received,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "revisions": self.revisions,
+        }
+
+
+def _require(actor: Actor, permission: Permission) -> None:
+    if not has_permission(actor.role, permission):
+        raise Forbidden(
+            f"{actor.username} ({actor.role.value}) lacks the permission {permission.value}"
+        )
+
+
+def case_dict(row: Any) -> dict[str, Any]:
+    """A stored case as JSON-ready values (ISO dates)."""
+    data = {f: getattr(row, f) for f in CASE_FIELDS}
+    for f in ("onset_date", "confirmation_date", "report_date", "outcome_date"):
+        if isinstance(data[f], date):
+            data[f] = data[f].isoformat()
+    return data
+
+
+def _children(engine: Engine) -> dict[str, list[str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(m.RegionRow.region_code, m.RegionRow.parent_code)).all()
+    children: dict[str, list[str]] = {}
+    for code, parent in rows:
+        if parent is not None:
+            children.setdefault(parent, []).append(code)
+    return children
+
+
+def subtree_codes(engine: Engine, root: str) -> list[str]:
+    """``root`` and every region below it."""
+    children = _children(engine)
+    codes, stack = [], [root]
+    while stack:
+        code = stack.pop()
+        codes.append(code)
+        stack.extend(children.get(code, ()))
+    return codes
+
+
+def _scope(actor: Actor, tree: RegionTree, region_code: str | None) -> str | None:
+    """The region whose sub-tree the actor may list (``None`` = everything)."""
+    if region_code is not None and region_code not in tree:
+        raise NotFound(f"no region with code {region_code!r}", field="region_code")
+    if actor.jurisdiction == WORLD:
+        return region_code
+    if region_code is None or tree.is_within(region_code, actor.jurisdiction):
+        return region_code or actor.jurisdiction
+    if tree.is_within(actor.jurisdiction, region_code):
+        return actor.jurisdiction
+    raise Forbidden(
+        f"region {region_code} is outside the jurisdiction "
+        f"{actor.jurisdiction} of {actor.username}",
+        field="region_code",
+    )
+
+
+def list_cases(
+    engine: Engine,
+    actor: Actor,
+    tree: RegionTree,
+    *,
+    region_code: str | None = None,
+    classification: Classification | None = None,
+    onset_from: date | None = None,
+    onset_to: date | None = None,
+    source: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Cases matching the filters, ordered by onset date then key, and their total."""
+    _require(actor, Permission.READ_CASES)
+    if onset_from and onset_to and onset_from > onset_to:
+        raise Invalid("onset_from is after onset_to", field="onset_from")
+    root = _scope(actor, tree, region_code)
+    query = select(C.__table__)
+    if root is not None:
+        query = query.where(C.region_code.in_(subtree_codes(engine, root)))
+    if classification is not None:
+        query = query.where(C.classification == classification.value)
+    if onset_from is not None:
+        query = query.where(C.onset_date >= onset_from)
+    if onset_to is not None:
+        query = query.where(C.onset_date <= onset_to)
+    if source is not None:
+        query = query.where(C.source == source)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(
+            query.order_by(C.onset_date, C.source, C.case_id).limit(limit).offset(offset)
+        ).all()
+    return [case_dict(r) for r in rows], int(total)
+
+
+def get_case(
+    engine: Engine, actor: Actor, tree: RegionTree, source: str, case_id: str
+) -> dict[str, Any]:
+    _require(actor, Permission.READ_CASES)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(C.__table__).where(C.source == source, C.case_id == case_id)
+        ).first()
+    if row is None or not may_act_on(
+        actor.role, actor.jurisdiction, Permission.READ_CASES, row.region_code, tree
+    ):
+        # A case outside the jurisdiction is reported as absent: its existence is
+        # itself confidential.
+        raise NotFound(f"no case {case_id!r} from source {source!r}", field="case_id")
+    return case_dict(row)
+
+
+def submit_cases(
+    engine: Engine, actor: Actor, tree: RegionTree, items: Sequence[object]
+) -> SubmitResult:
+    """Store submitted cases, all or nothing: any invalid field rejects the request
+    with every problem named (:class:`CaseItemsInvalid`). Changed values of existing
+    cases become revisions attributed to ``actor``."""
+    _require(actor, Permission.WRITE_CASES)
+    if len(items) > MAX_SUBMIT:
+        raise Invalid(
+            f"at most {MAX_SUBMIT:,} cases per request; import larger sets as a file", field="items"
+        )
+    with engine.connect() as conn:
+        known = frozenset(conn.execute(select(m.RegionRow.region_code)).scalars())
+
+    def allowed(code: str) -> bool:
+        return may_act_on(actor.role, actor.jurisdiction, Permission.WRITE_CASES, code, tree)
+
+    rules = field_rules(known, date.today(), allowed)
+    checker = CaseRowChecker(rules, CASE_FIELDS, file="request", default_source=None)
+    batch = check_json_items(items, checker)
+    if batch.rejects:
+        raise CaseItemsInvalid([i for _, issues in batch.rejects for i in issues])
+    with engine.begin() as conn:
+        counts = merge_case_rows(
+            conn,
+            batch.rows,
+            import_id=None,
+            actor=actor.username,
+            reason=f"submitted through the API by {actor.username}",
+            when=now(),
+        )
+    return SubmitResult(
+        len(items), counts.inserted, counts.updated, counts.unchanged, counts.revisions
+    )

@@ -1,0 +1,81 @@
+"""Reading import reports: the ``imports`` row with its counts and its issues (paged).
+
+Shared by every kind of import (daily reports, case line lists)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from fangkong.core.access import Actor, Permission, has_permission
+from fangkong.services.errors import Forbidden, NotFound
+from fangkong.store import models as m
+
+I = m.ImportRow  # noqa: E741 - the table alias used throughout
+Issue = m.ImportIssueRow
+
+
+def import_report(
+    engine: Engine, import_id: int, *, actor: Actor, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
+    """One import with ``limit`` of its issues from ``offset`` (in line order).
+
+    Any user with the ``import`` permission may read reports; rejected rows may hold
+    personal data, so viewers may not."""
+    if not has_permission(actor.role, Permission.IMPORT):
+        raise Forbidden(
+            f"{actor.username} ({actor.role.value}) lacks the permission {Permission.IMPORT.value}"
+        )
+    with engine.connect() as conn:
+        row = conn.execute(select(I).where(I.id == import_id)).first()
+        if row is None:
+            raise NotFound(f"no import with id {import_id}", field="import_id")
+        total = conn.execute(
+            select(func.count()).select_from(Issue).where(Issue.import_id == import_id)
+        ).scalar_one()
+        issues = conn.execute(
+            select(Issue.line, Issue.column, Issue.value, Issue.reason, Issue.severity)
+            .where(Issue.import_id == import_id)
+            .order_by(Issue.line, Issue.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    summary: dict[str, Any] = json.loads(row.summary) if row.summary else {}
+    return {
+        "import_id": row.id,
+        "kind": row.kind,
+        "format": row.format,
+        "filename": row.filename,
+        "sha256": row.sha256,
+        "actor": row.actor,
+        "status": row.status,
+        "started_at": row.started_at.isoformat(),
+        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        "rows_read": row.rows_read,
+        "rows_inserted": row.rows_inserted,
+        "rows_updated": row.rows_updated,
+        "rows_unchanged": row.rows_unchanged,
+        "rows_rejected": row.rows_rejected,
+        "reject_file": row.reject_file,
+        "encoding": summary.get("encoding"),
+        "notes": summary.get("notes", []),
+        "rows_repaired": summary.get("rows_repaired", 0),
+        "revisions": summary.get("revisions", 0),
+        "issues": {
+            "items": [i._asdict() for i in issues],
+            "total": int(total),
+            "limit": limit,
+            "offset": offset,
+        },
+    }
+
+
+def completed_import_exists(engine: Engine, sha256: str, kind: str) -> bool:
+    """True when a file with this SHA-256 was already imported to completion."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(I.id).where(I.sha256 == sha256, I.kind == kind, I.status == "completed").limit(1)
+        ).first()
+    return found is not None

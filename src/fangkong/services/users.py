@@ -1,0 +1,459 @@
+"""User accounts, passwords and API bearer tokens.
+
+Passwords are hashed with Argon2id (RFC 9106) through ``argon2-cffi``; a hash made with
+older cost parameters is replaced at the next successful login. Logging in as an
+unknown or disabled user still verifies the password against a dummy hash, so the
+response time does not reveal which usernames exist (OWASP Authentication Cheat Sheet).
+
+API tokens are 32 random bytes (``secrets.token_urlsafe``) behind the prefix ``fk_``
+(so that secret scanners can recognise them); only their SHA-256 is stored, the token
+itself is shown once. A token stops working when revoked, when it expires, or when its
+user is disabled.
+
+Who may manage whom (enforced here, not in the API, so the CLI obeys the same rule):
+
+* an ``admin`` creates users of every role anywhere and lists, disables and issues
+  tokens for every user;
+* a ``commander`` creates users of a lower role (epidemiologist, reporter, logistics,
+  viewer) whose jurisdiction lies inside the commander's own, and lists the users of
+  that jurisdiction;
+* every user may issue and revoke tokens for their own account;
+* nobody else manages users.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine, func, insert, select, update
+
+from fangkong.core.access import WORLD, Actor, Role
+from fangkong.core.regions import RegionTree
+from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
+from fangkong.store import models as m
+
+U = m.UserRow
+T = m.ApiTokenRow
+
+#: Argon2id with the library's defaults (RFC 9106 "second recommended option":
+#: t=3, m=64 MiB, p=4). Changing them makes old hashes rehash at the next login.
+PASSWORD_HASHER = PasswordHasher()
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 1024
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+TOKEN_PREFIX = "fk_"
+TOKEN_MAX_DAYS = 3650
+
+#: Roles a commander may hand out (strictly below commander).
+COMMANDER_GRANTABLE = frozenset({Role.EPIDEMIOLOGIST, Role.REPORTER, Role.LOGISTICS, Role.VIEWER})
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    jurisdiction: str
+    active: bool
+    created_at: datetime
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.role, self.jurisdiction)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "display_name": self.display_name,
+            "role": self.role.value,
+            "jurisdiction": self.jurisdiction,
+            "active": self.active,
+            "created_at": _aware(self.created_at).isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "name": self.name,
+            "created_at": _aware(self.created_at).isoformat(),
+            "expires_at": _aware(self.expires_at).isoformat() if self.expires_at else None,
+            "revoked": self.revoked,
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored here is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _user(row: Any) -> UserInfo:
+    return UserInfo(
+        row.id,
+        row.username,
+        row.display_name,
+        Role(row.role),
+        row.jurisdiction,
+        bool(row.active),
+        _aware(row.created_at),
+    )
+
+
+# --- passwords ---------------------------------------------------------------------------
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: stored and looked up in lower case."""
+    return username.strip().lower()
+
+
+def check_username(username: str) -> str:
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise Invalid(
+            "username must be 3-64 characters: letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit",
+            field="username",
+        )
+    return name
+
+
+def check_password(username: str, password: str) -> None:
+    """Reject passwords that are too short or equal to the username (NIST SP 800-63B
+    §5.1.1.2: length over composition rules; reject context-specific words)."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise Invalid(
+            f"password must be at least {PASSWORD_MIN_LENGTH} characters", field="password"
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid(
+            f"password must be at most {PASSWORD_MAX_LENGTH} characters", field="password"
+        )
+    if password.strip().lower() == normalise_username(username):
+        raise Invalid("password must not be the username", field="password")
+
+
+def hash_password(password: str, hasher: PasswordHasher = PASSWORD_HASHER) -> str:
+    return hasher.hash(password)
+
+
+def verify_password(
+    password_hash: str, password: str, hasher: PasswordHasher = PASSWORD_HASHER
+) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash(params: tuple[int, int, int, int, int]) -> str:
+    time_cost, memory_cost, parallelism, hash_len, salt_len = params
+    hasher = PasswordHasher(
+        time_cost=time_cost,
+        memory_cost=memory_cost,
+        parallelism=parallelism,
+        hash_len=hash_len,
+        salt_len=salt_len,
+    )
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def _burn_time(password: str, hasher: PasswordHasher) -> None:
+    """Spend as long as a real verification would (unknown or disabled user)."""
+    params = (
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+        hasher.hash_len,
+        hasher.salt_len,
+    )
+    verify_password(_dummy_hash(params), password, hasher)
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def _check_jurisdiction(engine: Engine, jurisdiction: str) -> str:
+    code = jurisdiction.strip()
+    if code == WORLD:
+        return code
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(m.RegionRow.region_code).where(m.RegionRow.region_code == code)
+        ).first()
+    if found is None:
+        raise Invalid(
+            f"jurisdiction {code!r} is neither '*' (every region) nor a region code",
+            field="jurisdiction",
+        )
+    return code
+
+
+def _within(tree: RegionTree, region_code: str, jurisdiction: str) -> bool:
+    if jurisdiction == WORLD:
+        return True
+    if region_code == WORLD:
+        return False
+    return tree.is_within(region_code, jurisdiction)
+
+
+def may_create(actor: Actor, role: Role, jurisdiction: str, tree: RegionTree) -> bool:
+    """The account-creation rule of this module's docstring."""
+    if actor.role is Role.ADMIN:
+        return True
+    if actor.role is Role.COMMANDER:
+        return role in COMMANDER_GRANTABLE and _within(tree, jurisdiction, actor.jurisdiction)
+    return False
+
+
+def create_user(
+    engine: Engine,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    jurisdiction: str,
+    tree: RegionTree,
+    display_name: str | None = None,
+    hasher: PasswordHasher = PASSWORD_HASHER,
+) -> UserInfo:
+    """Create an active account. Raises Invalid, Forbidden or Conflict (name taken)."""
+    name = check_username(username)
+    try:
+        the_role = Role(role)
+    except ValueError:
+        raise Invalid(
+            f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}", field="role"
+        ) from None
+    code = _check_jurisdiction(engine, jurisdiction)
+    if not may_create(actor, the_role, code, tree):
+        raise Forbidden(
+            f"{actor.username} ({actor.role.value}, jurisdiction "
+            f"{actor.jurisdiction}) may not create a {the_role.value} user for "
+            f"jurisdiction {code}"
+        )
+    check_password(name, password)
+    shown = (display_name or "").strip() or name
+    if len(shown) > 128:
+        raise Invalid("display name must be at most 128 characters", field="display_name")
+    with engine.begin() as conn:
+        taken = conn.execute(select(U.id).where(U.username == name)).first()
+        if taken is not None:
+            raise Conflict(f"username {name!r} is taken", field="username")
+        new_id = conn.execute(
+            insert(U)
+            .values(
+                username=name,
+                display_name=shown,
+                password_hash=hash_password(password, hasher),
+                role=the_role.value,
+                jurisdiction=code,
+                active=True,
+                created_at=_now(),
+            )
+            .returning(U.id)
+        ).scalar_one()
+    return get_user_by_id(engine, int(new_id))
+
+
+def get_user(engine: Engine, username: str) -> UserInfo:
+    name = normalise_username(username)
+    with engine.connect() as conn:
+        row = conn.execute(select(U).where(U.username == name)).first()
+    if row is None:
+        raise NotFound(f"no user {name!r}", field="username")
+    return _user(row)
+
+
+def get_user_by_id(engine: Engine, user_id: int) -> UserInfo:
+    with engine.connect() as conn:
+        row = conn.execute(select(U).where(U.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"no user with id {user_id}")
+    return _user(row)
+
+
+def active_user(engine: Engine, user_id: int) -> UserInfo | None:
+    """The user with ``user_id`` if it exists and is active (session lookups)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(U).where(U.id == user_id, U.active.is_(True))).first()
+    return _user(row) if row is not None else None
+
+
+def list_users(engine: Engine, actor: Actor, tree: RegionTree) -> list[UserInfo]:
+    """Every user for an admin; the users inside a commander's jurisdiction."""
+    if actor.role not in (Role.ADMIN, Role.COMMANDER):
+        raise Forbidden(f"{actor.username} ({actor.role.value}) may not list users")
+    with engine.connect() as conn:
+        rows = conn.execute(select(U).order_by(U.username)).all()
+    users = [_user(r) for r in rows]
+    if actor.role is Role.ADMIN:
+        return users
+    return [u for u in users if _within(tree, u.jurisdiction, actor.jurisdiction)]
+
+
+def user_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(U)).scalar_one())
+
+
+def set_active(engine: Engine, actor: Actor, username: str, active: bool) -> UserInfo:
+    """Enable or disable an account (admins only). A disabled user cannot log in and
+    their tokens and sessions stop working at once."""
+    if actor.role is not Role.ADMIN:
+        raise Forbidden(f"{actor.username} ({actor.role.value}) may not disable users")
+    user = get_user(engine, username)
+    with engine.begin() as conn:
+        conn.execute(update(U).where(U.id == user.id).values(active=active))
+    return get_user_by_id(engine, user.id)
+
+
+def authenticate(
+    engine: Engine, username: str, password: str, hasher: PasswordHasher = PASSWORD_HASHER
+) -> UserInfo | None:
+    """The active user with this name and password, or None. Takes the same time for
+    unknown, disabled and existing users; rehashes a hash made with old parameters."""
+    name = normalise_username(username)
+    with engine.connect() as conn:
+        row = conn.execute(select(U).where(U.username == name)).first()
+    if row is None or not row.active:
+        _burn_time(password, hasher)
+        return None
+    if not verify_password(row.password_hash, password, hasher):
+        return None
+    if hasher.check_needs_rehash(row.password_hash):
+        with engine.begin() as conn:
+            conn.execute(
+                update(U)
+                .where(U.id == row.id)
+                .values(password_hash=hash_password(password, hasher))
+            )
+    return _user(row)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _may_manage_tokens(actor: Actor, user: UserInfo) -> bool:
+    return actor.role is Role.ADMIN or actor.username == user.username
+
+
+def create_token(
+    engine: Engine,
+    actor: Actor,
+    username: str,
+    *,
+    name: str = "api",
+    expires_days: int | None = None,
+) -> tuple[str, TokenInfo]:
+    """Issue a bearer token for ``username`` (admin, or the user themself). Returns the
+    token - the only time it is ever available - and its stored description."""
+    user = get_user(engine, username)
+    if not _may_manage_tokens(actor, user):
+        raise Forbidden(f"{actor.username} may not issue tokens for {user.username}")
+    if not user.active:
+        raise Conflict(f"user {user.username!r} is disabled", field="username")
+    label = name.strip()
+    if not 1 <= len(label) <= 128:
+        raise Invalid("token name must be 1-128 characters", field="name")
+    if expires_days is not None and not 1 <= expires_days <= TOKEN_MAX_DAYS:
+        raise Invalid(f"expires_days must be between 1 and {TOKEN_MAX_DAYS}", field="expires_days")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    created = _now()
+    expires = created + timedelta(days=expires_days) if expires_days else None
+    with engine.begin() as conn:
+        token_id = conn.execute(
+            insert(T)
+            .values(
+                user_id=user.id,
+                token_sha256=token_digest(token),
+                name=label,
+                created_at=created,
+                expires_at=expires,
+                revoked=False,
+            )
+            .returning(T.id)
+        ).scalar_one()
+    return token, TokenInfo(int(token_id), user.username, label, created, expires, False)
+
+
+def verify_token(engine: Engine, token: str, *, now: datetime | None = None) -> UserInfo | None:
+    """The active user owning a valid (unrevoked, unexpired) token, or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 256:
+        return None
+    moment = now or _now()
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(U, T.expires_at.label("token_expires_at"))
+            .join(T, T.user_id == U.id)
+            .where(T.token_sha256 == token_digest(token), T.revoked.is_(False), U.active.is_(True))
+        ).first()
+    if row is None:
+        return None
+    if row.token_expires_at is not None and _aware(row.token_expires_at) <= moment:
+        return None
+    return _user(row)
+
+
+def list_tokens(engine: Engine, actor: Actor, username: str) -> list[TokenInfo]:
+    user = get_user(engine, username)
+    if not _may_manage_tokens(actor, user):
+        raise Forbidden(f"{actor.username} may not see the tokens of {user.username}")
+    with engine.connect() as conn:
+        rows = conn.execute(select(T).where(T.user_id == user.id).order_by(T.id)).all()
+    return [
+        TokenInfo(
+            r.id,
+            user.username,
+            r.name,
+            _aware(r.created_at),
+            _aware(r.expires_at) if r.expires_at else None,
+            bool(r.revoked),
+        )
+        for r in rows
+    ]
+
+
+def revoke_token(engine: Engine, actor: Actor, username: str, token_id: int) -> TokenInfo:
+    """Revoke one token for good (admin, or the owner)."""
+    user = get_user(engine, username)
+    if not _may_manage_tokens(actor, user):
+        raise Forbidden(f"{actor.username} may not revoke tokens of {user.username}")
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(T).where(T.id == token_id, T.user_id == user.id).values(revoked=True)
+        )
+    if done.rowcount == 0:
+        raise NotFound(f"user {user.username!r} has no token {token_id}", field="token_id")
+    return next(t for t in list_tokens(engine, actor, username) if t.id == token_id)
