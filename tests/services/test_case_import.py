@@ -222,3 +222,22 @@ def test_jurisdiction_and_role(engine: Engine, settings: Settings, tmp_path: Pat
     assert result.issues[0]["reason"] == "region outside your jurisdiction"
     with pytest.raises(Forbidden):
         import_case_file(engine, settings, path, actor=Actor("v", Role.VIEWER, "*"))
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_parsing_in_a_forked_process_gives_the_same_result(
+    engine: Engine, settings: Settings, tmp_path: Path, strict: bool
+) -> None:
+    settings.import_batch_rows = 2
+    rows = [case(1), case(2, sex="x"), case(3), case(4, origin="a\\b"), case(5)]
+    path = write_cases(tmp_path / "fork.csv", rows)
+    result = import_case_file(engine, settings, path, parallel=True, strict=strict)
+    assert (result.rows_read, result.rows_rejected) == (5, 1)
+    assert result.issues[0]["line"] == 3
+    assert count(engine) == (0 if strict else 4)
+    if not strict:
+        with engine.connect() as conn:
+            origin = conn.execute(
+                select(m.CaseRecordRow.origin).where(m.CaseRecordRow.case_id == "c4")
+            ).scalar_one()
+        assert origin == "a\\b"

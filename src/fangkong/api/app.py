@@ -15,8 +15,12 @@ from fangkong.api.auth import install_auth
 from fangkong.api.problems import install_problem_handlers
 from fangkong.api.routes import cases as case_routes
 from fangkong.api.routes import daily as daily_routes
+from fangkong.api.routes import delays as delay_routes
+from fangkong.api.routes import forecast as forecast_routes
 from fangkong.api.routes import health, regions
 from fangkong.api.routes import imports as import_routes
+from fangkong.api.routes import rt as rt_routes
+from fangkong.api.routes import scenarios as scenario_routes
 from fangkong.api.routes import session as session_routes
 from fangkong.api.routes import users as user_routes
 from fangkong.settings import Settings
@@ -59,5 +63,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(daily_routes.router)
     app.include_router(case_routes.router)
     app.include_router(import_routes.router)
+    app.include_router(delay_routes.router)
+    app.include_router(rt_routes.router)
+    app.include_router(forecast_routes.router)
+    app.include_router(scenario_routes.router)
     install_pages(app)
     return app

@@ -1,12 +1,14 @@
 """Importing case line lists: detect the format, check every row, store in batches.
 
 The file is streamed: rows are parsed and checked in batches of
-``settings.import_batch_rows`` while a writer thread stores the previous batch
-(:mod:`fangkong.store.bulk`), so parsing (Python) and merging (the database engine,
-which releases the GIL) overlap. Each batch commits on its own, together with its
-rejected and repaired rows and the running counts of the ``imports`` row, so a crash
-or ``SIGKILL`` loses at most the batch in flight and a re-run completes the import
-without duplicates (the merge is keyed on ``(source, case_id)``).
+``settings.import_batch_rows`` while the previous batch is stored
+(:mod:`fangkong.store.bulk`), so parsing and storing overlap: on PostgreSQL two writer
+threads feed two server backends; on SQLite, whose engine runs inside this process,
+the command line parses in a forked child process and stores in the main one, so the
+two do not compete for the interpreter lock. Each batch commits on its own, together
+with its rejected and repaired rows and the running counts of the ``imports`` row, so
+a crash or ``SIGKILL`` loses at most the batches in flight and a re-run completes the
+import without duplicates (the merge is keyed on ``(source, case_id)``).
 
 ``strict`` makes the import all-or-nothing: everything is written in one transaction,
 rolled back at the first rejected row; the remaining rows are still checked so that
@@ -15,13 +17,17 @@ every problem is reported.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import io
 import json
+import multiprocessing
+import os
+import pickle
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -118,23 +124,31 @@ class _Writer:
         actor: Actor,
         *,
         strict: bool,
+        inline: bool = False,
     ) -> None:
         self.result = result
         self.actor = actor
         self.strict = strict
         self.failed_strict = False
+        self._outer: Any = None
         self.rejects = RejectWriter(settings.var_dir, result, header)
         self.reason = f"re-imported from {Path(result.filename).name} (import #{result.import_id})"
         workers = 2 if engine.dialect.name == "postgresql" and not strict else 1
+        self._inline: Connection | None = None
+        if inline and workers == 1:
+            # Parsing runs in another process: storing here avoids handing batches
+            # between threads that would fight over the interpreter lock.
+            self._inline = engine.connect()
+            workers = 0
+            if strict:
+                self._outer = self._inline.begin()
         self._lock = threading.Lock()
         self._queue: queue.Queue[CaseBatch | None] = queue.Queue(maxsize=workers)
         self._error: BaseException | None = None
-        self._outer: Any = None
         self._assume_new = True
         self._conns: list[Connection] = [engine.connect() for _ in range(workers)]
         self._threads = [
-            threading.Thread(target=self._run, args=(conn,), name=f"case-import-{n}",
-                             daemon=True)
+            threading.Thread(target=self._run, args=(conn,), name=f"case-import-{n}", daemon=True)
             for n, conn in enumerate(self._conns)
         ]
         for thread in self._threads:
@@ -143,9 +157,26 @@ class _Writer:
     def put(self, batch: CaseBatch) -> None:
         if self._error is not None:
             raise self._error
+        if self._inline is not None:
+            try:
+                self._store(self._inline, batch)
+            except BaseException as exc:
+                self._error = exc
+                if self._outer is not None and self._outer.is_active:
+                    self._outer.rollback()
+                raise
+            return
         self._queue.put(batch)
 
     def close(self) -> None:
+        if self._inline is not None:
+            try:
+                if self._outer is not None and self._error is None:
+                    self._outer.commit()
+            finally:
+                self.rejects.close()
+                self._inline.close()
+            return
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
@@ -259,6 +290,7 @@ def import_case_file(
     actor: Actor = CLI_ACTOR,
     progress: Progress | None = None,
     filename: str | None = None,
+    parallel: bool | None = None,
 ) -> ImportResult:
     """Import the case line list at ``path`` (see :func:`import_case_stream`);
     ``filename`` is the name recorded (an upload's original name), default ``path``."""
@@ -277,6 +309,7 @@ def import_case_file(
             strict=strict,
             actor=actor,
             progress=progress,
+            parallel=parallel,
         )
 
 
@@ -291,8 +324,12 @@ def import_case_stream(
     strict: bool = False,
     actor: Actor = CLI_ACTOR,
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> ImportResult:
     """Import a case line list from a seekable binary stream.
+
+    ``parallel`` parses in a forked child process (default: for SQLite, when this
+    process is single-threaded, as the command line is).
 
     Raises :class:`ImportFormatError` when the file as a whole cannot be read (unknown
     layout, encoding, empty) and :class:`Forbidden` when ``actor`` may not import
@@ -370,18 +407,24 @@ def import_case_stream(
             "import(s) " + ", ".join(f"#{i}" for i in earlier) + " of the same file did not "
             "finish (interrupted?); rows they committed are kept and this run completes them"
         )
-    writer = _Writer(engine, settings, result, header, actor, strict=strict)
     # The cyclic garbage collector would walk every row of the batches in flight again
     # and again (they are container objects); nothing here creates cycles.
     collecting = gc.isenabled()
     gc.disable()
+    if parallel is None:
+        # SQLite does its work inside this process, so parsing elsewhere frees the
+        # interpreter for it; PostgreSQL works in its own server processes already.
+        parallel = engine.dialect.name == "sqlite" and _may_fork()
+    parsed = _parse_in_child(batches, binary) if parallel else _parse_here(batches, binary)
+    writer = _Writer(engine, settings, result, header, actor, strict=strict, inline=parallel)
     try:
         try:
-            for batch in batches:
+            for batch, position in parsed:
                 writer.put(batch)
                 if progress is not None:
-                    progress(min(_tell(binary), size), size)
+                    progress(min(position, size), size)
         finally:
+            parsed.close()
             writer.close()
             if collecting:
                 gc.enable()
@@ -401,6 +444,86 @@ def import_case_stream(
     if progress is not None:
         progress(size, size)
     return finish_import(engine, result, "completed")
+
+
+def _may_fork() -> bool:
+    """Forking is safe only from a single-threaded process (the command line); a
+    server handles imports in its worker threads instead."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
+
+
+def _parse_here(
+    batches: Iterator[CaseBatch], binary: IO[bytes]
+) -> Generator[tuple[CaseBatch, int], None, None]:
+    for batch in batches:
+        yield batch, _tell(binary)
+
+
+def _parse_in_child(
+    batches: Iterator[CaseBatch], binary: IO[bytes]
+) -> Generator[tuple[CaseBatch, int], None, None]:
+    """Parse and check in a forked child process, which sends each batch through a pipe.
+
+    CPU-bound parsing then runs on its own core, free of the interpreter lock, while
+    this process stores batches. The child owns the file from the fork on and touches
+    no database; it stops when the pipe breaks (this process died or gave up) and
+    leaves through ``os._exit`` so that nothing inherited is finalised twice."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        receiver.close()
+        try:
+            for batch in batches:
+                # Rows travel as one tab-separated text (checked cells never hold tabs
+                # or newlines): far cheaper to send and split than to pickle each cell.
+                text = "\n".join(["\t".join(row) for row in batch.rows])
+                batch.rows = []
+                sender.send(("batch", (batch, text), _tell(binary)))
+            sender.send(("done", None, 0))
+        except (BrokenPipeError, OSError):
+            pass
+        except BaseException as exc:  # reported to the parent, which raises it
+            with contextlib.suppress(BrokenPipeError, OSError):
+                sender.send(("error", exc if _picklable(exc) else RuntimeError(repr(exc)), 0))
+        finally:
+            os._exit(0)
+
+    process = context.Process(target=child, name="case-import-parser", daemon=True)
+    process.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, payload, position = receiver.recv()
+            except EOFError:
+                raise RuntimeError("the parsing process ended unexpectedly") from None
+            if kind == "done":
+                return
+            if kind == "error":
+                raise payload
+            batch, text = payload
+            if text:
+                batch.rows = [line.split("\t") for line in text.split("\n")]
+            yield batch, position
+    finally:
+        receiver.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _picklable(exc: BaseException) -> bool:
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return False
+    return True
 
 
 def _tell(binary: IO[bytes]) -> int:

@@ -272,6 +272,11 @@ def merge_case_rows(
     With ``assume_new`` (the previous batch of the same import held only new keys) the
     rows are first bulk-inserted directly (:func:`insert_new`); only when some key
     existed is the batch staged and merged, so that changed values become revisions."""
+    if not _is_pg(conn) and not conn.info.get("case_cache_size"):
+        # Keep the case table's indexes in memory while a large batch goes in (256 MiB,
+        # for this connection only; SQLite's default is 2 MiB).
+        conn.exec_driver_sql("PRAGMA cache_size=-262144")
+        conn.info["case_cache_size"] = True
     direct = insert_new(conn, rows, import_id) if assume_new else 0
     if rows and direct == len(rows):
         return MergeCounts(inserted=direct)

@@ -246,9 +246,7 @@ class CaseRowChecker:
                             values[i] = ""
             out.append(values)
         self._check_keys(lines, out[0], out[1], bad)
-        rows: list[Sequence[Any]] = (
-            list(zip(*out, strict=True)) if changed or bad else list(batch)
-        )
+        rows: list[Sequence[Any]] = list(zip(*out, strict=True)) if changed or bad else list(batch)
         if not bad:
             return rows, []
         accepted = [row for i, row in enumerate(rows) if i not in bad]
