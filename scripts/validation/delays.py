@@ -12,13 +12,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy import stats
 
-from fangkong.core.epi import delays as dl  # noqa: E402
-from fangkong.core.epi import intervals as iv  # noqa: E402
-from fangkong.services.delays import onset_confirmation_from_text  # noqa: E402
+from fangkong.core.epi import delays as dl
+from fangkong.core.epi import intervals as iv
+from fangkong.services.delays import onset_confirmation_from_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "src" / "fangkong" / "data" / "demo"
@@ -178,12 +178,15 @@ def _onset_to_confirmation() -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for name in ("hubei", "outside_hubei"):
-        text = (DATA / f"beoutbreakprepared_ncov_{name}_20200221.csv").read_text(encoding="utf-8", errors="replace")
+        text = (DATA / f"beoutbreakprepared_ncov_{name}_20200221.csv").read_text(
+            encoding="utf-8", errors="replace"
+        )
         days, skipped = onset_confirmation_from_text(text)
         negative = sum("before onset" in s for s in skipped)
         if len(days) < dl.MIN_OBSERVATIONS:
-            rows.append(f"| {name} | {len(days)} | {negative} | too few cases with both dates "
-                        "| | | |")
+            rows.append(
+                f"| {name} | {len(days)} | {negative} | too few cases with both dates | | | |"
+            )
             continue
         fits = dl.fit_all(
             dl.DelayData.from_days(days),

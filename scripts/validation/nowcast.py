@@ -9,7 +9,7 @@ Usage (against a demo database, built in ~10 s by ``fangkong demo --no-serve``):
 The Hubei list has 37 cases with an onset date and only 2 with both onset and
 confirmation dates, far too few; the backtest therefore uses every case of the two
 lists (Hubei and outside Hubei, as imported by ``fangkong demo``) with both an exact
-onset and a confirmation date — 575 cases, most of them in mainland China outside
+onset and a confirmation date — 575 cases, most of them in China outside
 Hubei. The confirmation date is the report event (the lists have no report date).
 
 For each cut-off day ``c`` from 2020-01-24 to 2020-02-06, the line list is cut to the

@@ -716,16 +716,26 @@ def main() -> None:
 
 @epi_app.command("delays")
 def epi_delays(
-    file: Annotated[str, typer.Option(help="Line-list CSV (Tindale et al. cluster list for "
-                                      "serial/incubation; any list with onset and "
-                                      "confirmation dates for onset-to-confirmation).")],
+    file: Annotated[
+        str,
+        typer.Option(
+            help="Line-list CSV (Tindale et al. cluster list for "
+            "serial/incubation; any list with onset and "
+            "confirmation dates for onset-to-confirmation)."
+        ),
+    ],
     kind: Annotated[str, typer.Option(help="serial, incubation or onset-to-confirmation.")],
-    dist: Annotated[str, typer.Option(help="gamma, lognormal, weibull, normal, "
-                                      "shifted_gamma … or best (all, by AIC).")] = "best",
+    dist: Annotated[
+        str,
+        typer.Option(
+            help="gamma, lognormal, weibull, normal, shifted_gamma … or best (all, by AIC)."
+        ),
+    ] = "best",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for the 95% CIs.")] = 0,
     seed: Annotated[int, typer.Option(help="Bootstrap seed (numpy Generator).")] = 1,
-    censoring: Annotated[str, typer.Option(help="double (both dates to the day), single "
-                                           "([d, d+1)) or interval.")] = "double",
+    censoring: Annotated[
+        str, typer.Option(help="double (both dates to the day), single ([d, d+1)) or interval.")
+    ] = "double",
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Fit delay distributions by maximum likelihood with day interval-censoring."""
@@ -740,8 +750,9 @@ def epi_delays(
     if output_format not in ("table", "json"):
         raise fail("--format must be table or json", 2)
     try:
-        report = delay_svc.file_delays(Path(file), kind, dist=dist, bootstrap=bootstrap,
-                                       seed=seed, censoring=censoring)
+        report = delay_svc.file_delays(
+            Path(file), kind, dist=dist, bootstrap=bootstrap, seed=seed, censoring=censoring
+        )
     except ServiceError as exc:
         raise fail(exc.message, 2) from exc
     if output_format == "json":
@@ -758,24 +769,38 @@ def epi_delays(
 
     for fit in report["fits"]:
         params = ", ".join(f"{k}={v:.3g}" for k, v in fit["parameters"].items())
-        table.add_row(fit["family"], params, with_ci(fit, "mean"), with_ci(fit, "sd"),
-                      f"{fit['aic']:.2f}", f"{fit['delta_aic']:.2f}")
+        table.add_row(
+            fit["family"],
+            params,
+            with_ci(fit, "mean"),
+            with_ci(fit, "sd"),
+            f"{fit['aic']:.2f}",
+            f"{fit['delta_aic']:.2f}",
+        )
     console.print(table)
     icc = report.get("icc")
     if icc and "mean" in icc:
         ci = icc.get("mean_ci95")
         tail = f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else ""
-        console.print(f"interval case-to-case (Vink et al. 2014, K={icc['k']}, "
-                      f"{icc['n_intervals']} intervals): mean {icc['mean']:.2f}{tail}, "
-                      f"sd {icc['sd']:.2f}", highlight=False)
+        console.print(
+            f"interval case-to-case (Vink et al. 2014, K={icc['k']}, "
+            f"{icc['n_intervals']} intervals): mean {icc['mean']:.2f}{tail}, "
+            f"sd {icc['sd']:.2f}",
+            highlight=False,
+        )
     for note in report["skipped"]:
         err_console.print(f"skipped {note}", highlight=False, markup=False)
 
 
 @epi_app.command("growth")
 def epi_growth(
-    incidence: Annotated[str, typer.Option(help="CSV with a date column and a daily count "
-                                           "column (count, new_confirmed, cases, I …).")],
+    incidence: Annotated[
+        str,
+        typer.Option(
+            help="CSV with a date column and a daily count "
+            "column (count, new_confirmed, cases, I …)."
+        ),
+    ],
     date_from: Annotated[str | None, typer.Option("--from", help="First day (ISO).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day (ISO).")] = None,
     model: Annotated[str, typer.Option(help="poisson or negbin.")] = "poisson",
@@ -802,15 +827,19 @@ def epi_growth(
         typer.echo(json.dumps(fit, indent=1))
         return
     lo, hi = fit["growth_rate_ci95"]
-    console.print(f"{fit['from']}..{fit['to']} ({fit['n_days']} days, {fit['total']:,} cases, "
-                  f"{model}): r = {fit['growth_rate']:.4f}/day (95% CI {lo:.4f} to {hi:.4f})",
-                  highlight=False)
+    console.print(
+        f"{fit['from']}..{fit['to']} ({fit['n_days']} days, {fit['total']:,} cases, "
+        f"{model}): r = {fit['growth_rate']:.4f}/day (95% CI {lo:.4f} to {hi:.4f})",
+        highlight=False,
+    )
     for name in ("doubling_time", "halving_time"):
         if fit[name] is not None:
             a, b = fit[f"{name}_ci95"]
             upper = "∞" if b is None else f"{b:.2f}"
-            console.print(f"{name.replace('_', ' ')}: {fit[name]:.2f} days "
-                          f"(95% CI {a:.2f} to {upper})", highlight=False)
+            console.print(
+                f"{name.replace('_', ' ')}: {fit[name]:.2f} days (95% CI {a:.2f} to {upper})",
+                highlight=False,
+            )
 
 
 def _parse_intervention(text: str) -> object:
@@ -840,29 +869,46 @@ def _parse_intervention(text: str) -> object:
 @app.command("scenario")
 def scenario(
     start: Annotated[str, typer.Option(help="First day of the run (ISO).")],
-    region: Annotated[str | None, typer.Option(
-        help="Region code: its census population is used (needs the database).")] = None,
-    population: Annotated[float | None, typer.Option(
-        help="Population (instead of, or overriding, the region's).")] = None,
-    r0: Annotated[float, typer.Option("--r0", help="Basic reproduction number (default 2.2, "
-                                      "Li et al. NEJM 2020).")] = 2.2,
+    region: Annotated[
+        str | None,
+        typer.Option(help="Region code: its census population is used (needs the database)."),
+    ] = None,
+    population: Annotated[
+        float | None, typer.Option(help="Population (instead of, or overriding, the region's).")
+    ] = None,
+    r0: Annotated[
+        float,
+        typer.Option("--r0", help="Basic reproduction number (default 2.2, Li et al. NEJM 2020)."),
+    ] = 2.2,
     days: Annotated[int, typer.Option(help="Days to simulate (1-1000).")] = 180,
-    intervention: Annotated[list[str] | None, typer.Option(
-        help="START:REDUCTION[:end=DATE][:ramp=DAYS][:label=TEXT], e.g. 2020-01-23:0.7 "
-        "(repeat the option for several).")] = None,
-    compare_delay: Annotated[list[int] | None, typer.Option(
-        help="Also run the same interventions this many days later (repeatable).")] = None,
-    no_intervention: Annotated[bool, typer.Option(
-        "--no-intervention", help="Also run a scenario without any intervention.")] = False,
+    intervention: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="START:REDUCTION[:end=DATE][:ramp=DAYS][:label=TEXT], e.g. 2020-01-23:0.7 "
+            "(repeat the option for several)."
+        ),
+    ] = None,
+    compare_delay: Annotated[
+        list[int] | None,
+        typer.Option(help="Also run the same interventions this many days later (repeatable)."),
+    ] = None,
+    no_intervention: Annotated[
+        bool,
+        typer.Option("--no-intervention", help="Also run a scenario without any intervention."),
+    ] = False,
     latent_period: Annotated[float, typer.Option(help="Mean latent period, days.")] = 5.2,
-    infectious_period: Annotated[float, typer.Option(help="Mean infectious period, days.")
-                                 ] = 2.3,
+    infectious_period: Annotated[float, typer.Option(help="Mean infectious period, days.")] = 2.3,
     initial_infections: Annotated[float, typer.Option(help="Infected on the start day.")] = 1.0,
-    calibrate: Annotated[str | None, typer.Option(
-        help="DATE:COUNT: choose the initial infections so that COUNT people have been "
-        "infected by DATE (e.g. 2020-01-25:75815, Wu et al. Lancet 2020).")] = None,
-    hospitalised_fraction: Annotated[float, typer.Option(
-        help="Fraction of infections hospitalised.")] = 0.044,
+    calibrate: Annotated[
+        str | None,
+        typer.Option(
+            help="DATE:COUNT: choose the initial infections so that COUNT people have been "
+            "infected by DATE (e.g. 2020-01-25:75815, Wu et al. Lancet 2020)."
+        ),
+    ] = None,
+    hospitalised_fraction: Annotated[
+        float, typer.Option(help="Fraction of infections hospitalised.")
+    ] = 0.044,
     icu_fraction: Annotated[float, typer.Option(help="Fraction of admissions to ICU.")] = 0.30,
     stochastic: Annotated[bool, typer.Option(help="Binomial-chain stochastic runs.")] = False,
     seed: Annotated[int | None, typer.Option(help="Seed of the stochastic runs.")] = None,
@@ -898,12 +944,23 @@ def scenario(
     try:
         hospital = scen.hospital_parameters(hospitalised_fraction, icu_fraction)
         req = scen.ScenarioRequest(
-            start=first, days=days, region_code=region, population=population, r0=r0,
-            latent_period=latent_period, infectious_period=infectious_period,
-            initial_infections=initial_infections, calibrate=cal,
+            start=first,
+            days=days,
+            region_code=region,
+            population=population,
+            r0=r0,
+            latent_period=latent_period,
+            infectious_period=infectious_period,
+            initial_infections=initial_infections,
+            calibrate=cal,
             interventions=ivs,  # type: ignore[arg-type]
-            scenarios=tuple(specs), hospital=hospital, stochastic=stochastic, seed=seed,
-            replicates=replicates, include_series=output_format == "json")
+            scenarios=tuple(specs),
+            hospital=hospital,
+            stochastic=stochastic,
+            seed=seed,
+            replicates=replicates,
+            include_series=output_format == "json",
+        )
         if region is not None:
             from fangkong.store.db import make_engine
 
@@ -919,36 +976,57 @@ def scenario(
         return
     m = out["model"]
     where = out["region"]["name_en"] if out["region"] else "population"
-    console.print(f"SEIR, {where} {out['population']:,.0f}: R0 {m['r0']}, latent "
-                  f"{m['latent_period']} d, infectious {m['infectious_period']} d, "
-                  f"r = {m['growth_rate']:.3f}/d, initial infections "
-                  f"{m['initial_infections']:,.1f}; {m['method']}", highlight=False)
+    console.print(
+        f"SEIR, {where} {out['population']:,.0f}: R0 {m['r0']}, latent "
+        f"{m['latent_period']} d, infectious {m['infectious_period']} d, "
+        f"r = {m['growth_rate']:.3f}/d, initial infections "
+        f"{m['initial_infections']:,.1f}; {m['method']}",
+        highlight=False,
+    )
     scen_out = out["scenarios"]
-    table = Table("", *(s["name"] for s in scen_out),
-                  *(f"Δ {c['scenario']}" for c in out["comparison"]))
+    table = Table(
+        "", *(s["name"] for s in scen_out), *(f"Δ {c['scenario']}" for c in out["comparison"])
+    )
 
     def at(p: dict[str, Any]) -> str:
         return f"{p['value']:,.0f} on {p['date']}"
 
     diffs = [c["differences"] for c in out["comparison"]]
     sums = [s["summary"] for s in scen_out]
-    table.add_row("interventions", *(", ".join(
-        f"{i['start']} −{i['reduction']:.0%}" for i in s["interventions"]) or "none"
-        for s in scen_out), *("" for _ in diffs))
-    for key, label in (("peak_infections", "peak new infections/day"),
-                       ("peak_prevalence", "peak prevalence (E+I)")):
-        table.add_row(label, *(at(sm[key]) for sm in sums),
-                      *(f"{d[key]:+,.0f} ({d[key + '_day']:+d} d)" for d in diffs))
-    table.add_row("total infected", *(f"{sm['total_infections']:,.0f} "
-                                      f"({sm['attack_rate']:.2%})" for sm in sums),
-                  *(f"{d['total_infections']:+,.0f}" for d in diffs))
-    for key, label in (("peak_hospital_beds", "peak hospital beds"),
-                       ("peak_icu_beds", "peak ICU beds")):
+    table.add_row(
+        "interventions",
+        *(
+            ", ".join(f"{i['start']} −{i['reduction']:.0%}" for i in s["interventions"]) or "none"
+            for s in scen_out
+        ),
+        *("" for _ in diffs),
+    )
+    for key, label in (
+        ("peak_infections", "peak new infections/day"),
+        ("peak_prevalence", "peak prevalence (E+I)"),
+    ):
+        table.add_row(
+            label,
+            *(at(sm[key]) for sm in sums),
+            *(f"{d[key]:+,.0f} ({d[key + '_day']:+d} d)" for d in diffs),
+        )
+    table.add_row(
+        "total infected",
+        *(f"{sm['total_infections']:,.0f} ({sm['attack_rate']:.2%})" for sm in sums),
+        *(f"{d['total_infections']:+,.0f}" for d in diffs),
+    )
+    for key, label in (
+        ("peak_hospital_beds", "peak hospital beds"),
+        ("peak_icu_beds", "peak ICU beds"),
+    ):
         table.add_row(label, *(at(sm[key]) for sm in sums), *(f"{d[key]:+,.0f}" for d in diffs))
     console.print(table)
     if stochastic:
         for s in out["scenarios"]:
             q = s["stochastic"]["total_infections"]
-            console.print(f"{s['name']}: total infected 95% range {q['q0.025']:,.0f}–"
-                          f"{q['q0.975']:,.0f} over {s['stochastic']['replicates']} runs "
-                          f"({s['stochastic']['extinct']} died out)", highlight=False)
+            console.print(
+                f"{s['name']}: total infected 95% range {q['q0.025']:,.0f}–"
+                f"{q['q0.975']:,.0f} over {s['stochastic']['replicates']} runs "
+                f"({s['stochastic']['extinct']} died out)",
+                highlight=False,
+            )

@@ -266,7 +266,7 @@ def n_parameters(family: str) -> int:
     return 3 if family.startswith("shifted_") else 2
 
 
-def natural_parameters(family: str, theta: Sequence[float]) -> dict[str, float]:
+def natural_parameters(family: str, theta: Sequence[float] | FloatArray) -> dict[str, float]:
     """The usual parameters from the unconstrained optimisation vector ``theta``."""
     base = base_family(family)
     out: dict[str, float]
@@ -335,26 +335,43 @@ def window_probabilities(
     if censoring == "double":
         h = np.where(
             right[:, None],
-            np.stack([fam.k(a - 1, base_theta), fam.k(a, base_theta), fam.k(b, base_theta),
-                      fam.k(b + 1, base_theta)], axis=1),
-            np.stack([fam.h(a - 1, base_theta), fam.h(a, base_theta), fam.h(b, base_theta),
-                      fam.h(b + 1, base_theta)], axis=1),
+            np.stack(
+                [
+                    fam.k(a - 1, base_theta),
+                    fam.k(a, base_theta),
+                    fam.k(b, base_theta),
+                    fam.k(b + 1, base_theta),
+                ],
+                axis=1,
+            ),
+            np.stack(
+                [
+                    fam.h(a - 1, base_theta),
+                    fam.h(a, base_theta),
+                    fam.h(b, base_theta),
+                    fam.h(b + 1, base_theta),
+                ],
+                axis=1,
+            ),
         )
         p = h[:, 3] - h[:, 2] - h[:, 1] + h[:, 0]
     elif censoring == "interval":
-        upper_sf = np.where(np.isfinite(b), fam.sf(np.where(np.isfinite(b), b, 0.0), base_theta), 0.0)
+        upper_sf = np.where(
+            np.isfinite(b), fam.sf(np.where(np.isfinite(b), b, 0.0), base_theta), 0.0
+        )
         upper_cdf = np.where(
             np.isfinite(b), fam.cdf(np.where(np.isfinite(b), b, 0.0), base_theta), 1.0
         )
         p = np.where(right, fam.sf(a, base_theta) - upper_sf, upper_cdf - fam.cdf(a, base_theta))
         # lo == hi is an exactly observed delay: it contributes the density (as in
         # icenReg), here by a central difference of the CDF.
-        h = 1e-5
-        dens = (fam.cdf(a + h, base_theta) - fam.cdf(a - h, base_theta)) / (2 * h)
+        step = 1e-5
+        dens = (fam.cdf(a + step, base_theta) - fam.cdf(a - step, base_theta)) / (2 * step)
         return np.asarray(np.where(a == b, dens, p), dtype=np.float64)
     elif censoring == "single":
         p = np.where(
-            right, fam.sf(a, base_theta) - fam.sf(b + 1, base_theta),
+            right,
+            fam.sf(a, base_theta) - fam.sf(b + 1, base_theta),
             fam.cdf(b + 1, base_theta) - fam.cdf(a, base_theta),
         )
     else:
@@ -363,7 +380,10 @@ def window_probabilities(
 
 
 def log_likelihood(
-    family: str, theta: FloatArray, data: DelayData, weights: FloatArray | None = None,
+    family: str,
+    theta: FloatArray,
+    data: DelayData,
+    weights: FloatArray | None = None,
     censoring: str = "double",
 ) -> float:
     """Σ w_i log P(lo_i, hi_i); ``weights`` default to the window counts."""
@@ -429,7 +449,7 @@ def _start(family: str, data: DelayData) -> list[FloatArray]:
         core = [m, math.log(s)]
     starts = [np.array(core + ([shift] if family.startswith("shifted_") else []), float)]
     if family.startswith("shifted_"):
-        starts.append(np.array(core + [shift + 2.0], float))
+        starts.append(np.array([*core, shift + 2.0], float))
     return starts
 
 
@@ -469,12 +489,16 @@ def _maximise(
     best_theta, best_value = starts[0], math.inf
     for start in starts:
         res = optimize.minimize(
-            nll, start, method="Nelder-Mead",
+            nll,
+            start,
+            method="Nelder-Mead",
             options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000, "maxfev": 8000},
         )
         if polish:  # a restart guards against a collapsed simplex
             res = optimize.minimize(
-                nll, res.x, method="Nelder-Mead",
+                nll,
+                res.x,
+                method="Nelder-Mead",
                 options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000, "maxfev": 8000},
             )
         if res.fun < best_value:
@@ -568,9 +592,7 @@ def fit_all(
 ) -> list[DelayFit]:
     """Fit every family (default :func:`candidate_families`) and sort by AIC, best first."""
     chosen = tuple(families) if families is not None else candidate_families(data)
-    fits = [
-        fit_delay(data, f, censoring=censoring, bootstrap=bootstrap, rng=rng) for f in chosen
-    ]
+    fits = [fit_delay(data, f, censoring=censoring, bootstrap=bootstrap, rng=rng) for f in chosen]
     return sorted(fits, key=lambda f: f.aic)
 
 

@@ -92,26 +92,25 @@ def _irls(
 ) -> tuple[FloatArray, FloatArray, int]:
     """IRLS for the log link; returns coefficients, covariance and iteration count."""
     x = np.column_stack([np.ones_like(t), t])
-    if start is None:
-        beta = np.linalg.lstsq(x, np.log(y + 0.5), rcond=None)[0]
-    else:
-        beta = start.copy()
-    for it in range(1, 101):
+    beta = np.linalg.lstsq(x, np.log(y + 0.5), rcond=None)[0] if start is None else start.copy()
+    iterations = 0
+    while iterations < 100:
+        iterations += 1
         eta = x @ beta
         mu = np.exp(np.clip(eta, -700, 700))
         w = mu if k is None else mu / (1.0 + mu / k)
         z = eta + (y - mu) / mu
         xtw = x.T * w
         new = np.linalg.solve(xtw @ x, xtw @ z)
-        if np.max(np.abs(new - beta)) < 1e-10:
-            beta = new
-            break
+        converged = bool(np.max(np.abs(new - beta)) < 1e-10)
         beta = new
+        if converged:
+            break
     eta = x @ beta
     mu = np.exp(eta)
     w = mu if k is None else mu / (1.0 + mu / k)
     cov = np.linalg.inv((x.T * w) @ x)
-    return beta, cov, it
+    return beta, cov, iterations
 
 
 def _loglik_poisson(y: FloatArray, mu: FloatArray) -> float:
@@ -130,7 +129,9 @@ def _loglik_negbin(y: FloatArray, mu: FloatArray, k: float) -> float:
     )
 
 
-def _interval_time(r: float, lo: float, hi: float) -> tuple[float | None, tuple[float, float] | None]:
+def _interval_time(
+    r: float, lo: float, hi: float
+) -> tuple[float | None, tuple[float, float] | None]:
     """ln 2 / r with the interval mapped from [lo, hi] (for r > 0; infinite when lo <= 0)."""
     if r <= 0:
         return None, None
@@ -138,9 +139,7 @@ def _interval_time(r: float, lo: float, hi: float) -> tuple[float | None, tuple[
     return math.log(2) / r, (math.log(2) / hi, upper)
 
 
-def fit_growth(
-    days: Sequence[float], counts: Sequence[int], model: str = "poisson"
-) -> GrowthFit:
+def fit_growth(days: Sequence[float], counts: Sequence[int], model: str = "poisson") -> GrowthFit:
     """Fit ``log E[y] = a + r·day`` to daily ``counts`` observed on ``days`` (day numbers;
     gaps allowed) with the Poisson or NB2 model (module docstring)."""
     if model not in MODELS:
@@ -227,7 +226,7 @@ def r_to_R_density(r: float, pdf: Callable[[float], float], upper: float = math.
     """``R = 1 / ∫ exp(-r a) g(a) da`` by adaptive quadrature, for any density ``g`` on
     ``[0, upper)`` (e.g. a lognormal generation interval, which has no closed-form MGF)."""
     value, _err = integrate.quad(lambda a: math.exp(-r * a) * pdf(a), 0.0, upper, limit=200)
-    return 1.0 / value
+    return 1.0 / float(value)
 
 
 def doubling_time(r: float) -> float:
