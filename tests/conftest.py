@@ -26,6 +26,20 @@ PG_ADMIN_URL = os.environ.get(
 )
 #: Tables that tests write; emptied (children first) before every test.
 MUTABLE_TABLES = (
+    # Command (issue 5), children first
+    "warning_signals",
+    "event_reports",
+    "report_submissions",
+    "reporting_deadlines",
+    "directive_attachments",
+    "directive_events",
+    "directive_recipients",
+    "directives",
+    "guidance_teams",
+    "risk_rulesets",
+    "response_measures",
+    "response_levels",
+    # foundation
     "revisions",
     "import_issues",
     "daily_reports",

@@ -257,15 +257,24 @@ def user_revoke(username: str, token_id: int) -> None:
 @import_app.command("cases")
 def import_cases(
     file: Annotated[str, typer.Argument(help="Case line list (CSV or JSON).")],
-    format_name: Annotated[str | None, typer.Option(
-        "--format", help="fangkong-cases or beoutbreakprepared; detected from the header "
-        "when omitted.")] = None,
-    source: Annotated[str | None, typer.Option(
-        help="Reporter of the cases, for files without a source column.")] = None,
-    strict: Annotated[bool, typer.Option(
-        help="All or nothing: write no row when any row is rejected.")] = False,
-    actor: Annotated[str | None, typer.Option(
-        help="Import as this user (role and jurisdiction apply); default: the operator.")
+    format_name: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="fangkong-cases or beoutbreakprepared; detected from the header when omitted.",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Reporter of the cases, for files without a source column.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="All or nothing: write no row when any row is rejected.")
+    ] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            help="Import as this user (role and jurisdiction apply); default: the operator."
+        ),
     ] = None,
 ) -> None:
     """Import a case line list. Exit status: 0 all rows stored, 1 rows rejected (see
@@ -290,10 +299,16 @@ def import_cases(
                 who = get_user(engine, actor).actor
             except ServiceError as exc:
                 raise fail(exc.message, 2) from exc
-        bar = Progress("[progress.description]{task.description}", BarColumn(),
-                       DownloadColumn(), TimeRemainingColumn(), console=err_console,
-                       transient=True, disable=not err_console.is_terminal,
-                       auto_refresh=False)  # no refresh thread: the import may fork
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+            auto_refresh=False,
+        )  # no refresh thread: the import may fork
         with bar:
             task = bar.add_task(f"importing {Path(file).name}", total=None)
 
@@ -301,9 +316,16 @@ def import_cases(
                 bar.update(task, completed=done, total=total, refresh=True)
 
             try:
-                result = import_case_file(engine, s, Path(file), format_name=format_name,
-                                          source=source, strict=strict, actor=who,
-                                          progress=progress)
+                result = import_case_file(
+                    engine,
+                    s,
+                    Path(file),
+                    format_name=format_name,
+                    source=source,
+                    strict=strict,
+                    actor=who,
+                    progress=progress,
+                )
             except ImportFormatError as exc:
                 raise fail(f"{file}: {exc}", 2) from exc
             except ServiceError as exc:
@@ -318,31 +340,51 @@ def import_cases(
             if issue["severity"] == "error":
                 err_console.print(
                     f"{issue['file']}:{issue['line']}: column {issue['column']!r} value "
-                    f"{issue['value']!r}: {issue['reason']}", highlight=False, markup=False,
-                    soft_wrap=True)
-        err_console.print(f"{result.rows_rejected:,} row(s) rejected; all kept in "
-                          f"{result.reject_file}", highlight=False, markup=False,
-                          soft_wrap=True)
+                    f"{issue['value']!r}: {issue['reason']}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
+        err_console.print(
+            f"{result.rows_rejected:,} row(s) rejected; all kept in {result.reject_file}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
-
 
 
 @import_app.command("daily")
 def import_daily(
     file: Annotated[str, typer.Argument(help="Daily-report file (CSV or JSON).")],
-    format_name: Annotated[str | None, typer.Option(
-        "--format", help="Format name (see docs/formats.md); detected from the header "
-        "when omitted.")] = None,
-    source: Annotated[str | None, typer.Option(
-        help="Source to store the figures under; default: the format's (jhu, canghailan, "
-        "ccdc, who, fangkong).")] = None,
-    measure: Annotated[str | None, typer.Option(
-        help="jhu-wide only: confirmed, deaths or recovered (default: from the file "
-        "name).")] = None,
-    strict: Annotated[bool, typer.Option(
-        help="All or nothing: store no row when any row is rejected.")] = False,
-    actor: Annotated[str | None, typer.Option(
-        help="Import as this user (role and jurisdiction apply); default: the operator.")
+    format_name: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Format name (see docs/formats.md); detected from the header when omitted.",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Source to store the figures under; default: the format's (jhu, canghailan, "
+            "ccdc, who, fangkong)."
+        ),
+    ] = None,
+    measure: Annotated[
+        str | None,
+        typer.Option(
+            help="jhu-wide only: confirmed, deaths or recovered (default: from the file name)."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="All or nothing: store no row when any row is rejected.")
+    ] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            help="Import as this user (role and jurisdiction apply); default: the operator."
+        ),
     ] = None,
 ) -> None:
     """Import daily reports. Exit status: 0 all rows stored, 1 rows rejected (see the
@@ -367,17 +409,28 @@ def import_daily(
                 raise fail(exc.message, 2) from exc
         try:
             with err_console.status(f"importing {Path(file).name}…"):
-                result = import_daily_file(engine, s, Path(file), actor=who,
-                                           format_name=format_name, source=source,
-                                           measure=measure, strict=strict)
+                result = import_daily_file(
+                    engine,
+                    s,
+                    Path(file),
+                    actor=who,
+                    format_name=format_name,
+                    source=source,
+                    measure=measure,
+                    strict=strict,
+                )
         except Forbidden as exc:
             raise fail(exc.message, 1) from exc
         except ServiceError as exc:
             raise fail(exc.message, 2) from exc
     finally:
         engine.dispose()
-    console.print(f"import {result.import_id} ({result.format}, {result.status}): "
-                  + describe(Path(file).name, result), highlight=False, soft_wrap=True)
+    console.print(
+        f"import {result.import_id} ({result.format}, {result.status}): "
+        + describe(Path(file).name, result),
+        highlight=False,
+        soft_wrap=True,
+    )
     for note in result.notes:
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     if result.rows_rejected or result.status != "completed":
@@ -385,12 +438,93 @@ def import_daily(
             if issue["severity"] == "error":
                 err_console.print(
                     f"{issue['file']}:{issue['line']}: column {issue['column']!r} value "
-                    f"{issue['value']!r}: {issue['reason']}", highlight=False, markup=False,
-                    soft_wrap=True)
-        err_console.print(f"{result.rows_rejected:,} row(s) rejected; all kept in "
-                          f"{result.reject_file}", highlight=False, markup=False,
-                          soft_wrap=True)
+                    f"{issue['value']!r}: {issue['reason']}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
+        err_console.print(
+            f"{result.rows_rejected:,} row(s) rejected; all kept in {result.reject_file}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
+
+
+@import_app.command("bulletin")
+def import_bulletin_cmd(
+    file: Annotated[str, typer.Argument(help="Text of an official daily bulletin (Chinese).")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print what was read as JSON and store nothing.")] = False,
+    region: Annotated[str | None, typer.Option(
+        help="Region code of the bulletin (CN, a province's code, 420100); default: "
+        "from the text or the file name.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--date", help="As-of date (YYYY-MM-DD) when the text or file name lacks the "
+        "year.")] = None,
+    source: Annotated[str | None, typer.Option(
+        help="Source to store under; default nhc for the national bulletin.")] = None,
+    actor: Annotated[str | None, typer.Option(
+        help="Store as this user (role and jurisdiction apply); default: the operator.")
+    ] = None,
+) -> None:
+    """Read an official daily bulletin; with --dry-run print the JSON read, otherwise
+    store it as daily reports. Exit status: 0 stored (or read), 1 refused, 2 bad usage."""
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from fangkong.core.access import CLI_ACTOR
+    from fangkong.services.bulletin_import import decode, import_bulletin
+    from fangkong.services.errors import Forbidden, ServiceError
+    from fangkong.services.users import get_user
+    from fangkong.store.db import make_engine
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise fail(f"--date {as_of!r} is not an ISO date (YYYY-MM-DD)", 2) from exc
+    path = Path(file)
+    try:
+        text = decode(path.read_bytes())
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror}", 2) from exc
+    except ServiceError as exc:
+        raise fail(f"{file}: {exc.message}", 2) from exc
+    s = settings()
+    engine = make_engine(s.database_url)
+    try:
+        who = CLI_ACTOR
+        if actor:
+            try:
+                who = get_user(engine, actor).actor
+            except ServiceError as exc:
+                raise fail(exc.message, 2) from exc
+        try:
+            out = import_bulletin(engine, s, text, actor=who, filename=path.name, as_of=day,
+                                  region_code=region, source=source, dry_run=dry_run)
+        except Forbidden as exc:
+            raise fail(exc.message, 1) from exc
+        except ServiceError as exc:
+            raise fail(exc.message, 2) from exc
+    finally:
+        engine.dispose()
+    if dry_run:
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    stored = out["stored"]
+    console.print(
+        f"import {stored['import_id']} (bulletin {out['date']} {out['region_code']}, source "
+        f"{out['source']}): {stored['reports']} report(s), {stored['inserted']} inserted, "
+        f"{stored['updated']} updated, {stored['unchanged']} unchanged, "
+        f"{stored['revisions']} revision(s)", highlight=False, soft_wrap=True)
+    for flag in out["flags"]:
+        console.print(f"flag: {flag}", highlight=False, markup=False, soft_wrap=True)
+    for note in out["notes"]:
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+    for sentence in out["unread"]:
+        err_console.print(f"unread: {sentence}", highlight=False, markup=False, soft_wrap=True)
 
 
 export_app = typer.Typer(help="Export data.", no_args_is_help=True)
@@ -400,14 +534,15 @@ app.add_typer(export_app, name="export")
 @export_app.command("daily")
 def export_daily(
     region: Annotated[str, typer.Option(help="Region code (420000, CN, US …).")],
-    output_format: Annotated[str, typer.Option(
-        "--format", help="csv, json or parquet.")] = "csv",
-    source: Annotated[str | None, typer.Option(
-        help="Source; default: the preferred one the region has.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="csv, json or parquet.")] = "csv",
+    source: Annotated[
+        str | None, typer.Option(help="Source; default: the preferred one the region has.")
+    ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First date (ISO).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last date (ISO).")] = None,
-    output: Annotated[str | None, typer.Option(
-        help="Output file; default: standard output (not for parquet).")] = None,
+    output: Annotated[
+        str | None, typer.Option(help="Output file; default: standard output (not for parquet).")
+    ] = None,
 ) -> None:
     """Export a region's daily series with derived cumulative columns."""
     from datetime import date
@@ -427,8 +562,9 @@ def export_daily(
     s = settings()
     engine = make_engine(s.database_url)
     try:
-        data = run_export(engine, s, region, fmt=output_format, source=source,
-                          date_from=first, date_to=last)
+        data = run_export(
+            engine, s, region, fmt=output_format, source=source, date_from=first, date_to=last
+        )
     except ServiceError as exc:
         raise fail(exc.message, 2) from exc
     finally:
@@ -440,32 +576,46 @@ def export_daily(
     Path(output).write_bytes(data)
     err_console.print(f"wrote {len(data):,} bytes to {output}", highlight=False)
 
+
 @epi_app.command("rt")
 def epi_rt(
-    incidence: Annotated[str, typer.Option(help="CSV: local (or I / incidence), optional "
-                                           "imported and dates columns, one row a day.")],
-    si_distr: Annotated[str | None, typer.Option(
-        help="CSV of the discrete serial interval w_0=0, w_1, … (method non_parametric_si).")
+    incidence: Annotated[
+        str,
+        typer.Option(
+            help="CSV: local (or I / incidence), optional "
+            "imported and dates columns, one row a day."
+        ),
+    ],
+    si_distr: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV of the discrete serial interval w_0=0, w_1, … (method non_parametric_si)."
+        ),
     ] = None,
     si_mean: Annotated[float | None, typer.Option(help="Mean serial interval (days).")] = None,
     si_sd: Annotated[float | None, typer.Option(help="SD of the serial interval (days).")] = None,
     window: Annotated[int, typer.Option(help="Sliding window length (days).")] = 7,
-    t_start: Annotated[list[int] | None, typer.Option(
-        help="Window starts, 1-based (repeat the option); with --t-end.")] = None,
+    t_start: Annotated[
+        list[int] | None,
+        typer.Option(help="Window starts, 1-based (repeat the option); with --t-end."),
+    ] = None,
     t_end: Annotated[list[int] | None, typer.Option(help="Window ends, 1-based.")] = None,
     mean_prior: Annotated[float, typer.Option(help="Prior mean of R.")] = 5.0,
     std_prior: Annotated[float, typer.Option(help="Prior SD of R.")] = 5.0,
-    method: Annotated[str | None, typer.Option(
-        help="non_parametric_si, parametric_si or uncertain_si (default: from the SI given).")
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="non_parametric_si, parametric_si or uncertain_si (default: from the SI given)."
+        ),
     ] = None,
-    std_mean_si: Annotated[float | None, typer.Option(help="uncertain_si: SD of the SI mean.")
-                           ] = None,
-    min_mean_si: Annotated[float | None, typer.Option(help="uncertain_si: lowest SI mean.")
-                           ] = None,
-    max_mean_si: Annotated[float | None, typer.Option(help="uncertain_si: highest SI mean.")
-                           ] = None,
-    std_std_si: Annotated[float | None, typer.Option(help="uncertain_si: SD of the SI SD.")
-                          ] = None,
+    std_mean_si: Annotated[
+        float | None, typer.Option(help="uncertain_si: SD of the SI mean.")
+    ] = None,
+    min_mean_si: Annotated[float | None, typer.Option(help="uncertain_si: lowest SI mean.")] = None,
+    max_mean_si: Annotated[
+        float | None, typer.Option(help="uncertain_si: highest SI mean.")
+    ] = None,
+    std_std_si: Annotated[float | None, typer.Option(help="uncertain_si: SD of the SI SD.")] = None,
     min_std_si: Annotated[float | None, typer.Option(help="uncertain_si: lowest SI SD.")] = None,
     max_std_si: Annotated[float | None, typer.Option(help="uncertain_si: highest SI SD.")] = None,
     n1: Annotated[int, typer.Option(help="uncertain_si: SI distributions drawn.")] = 100,
@@ -493,25 +643,57 @@ def epi_rt(
         if method == "uncertain_si":
             spread = (std_mean_si, min_mean_si, max_mean_si, std_std_si, min_std_si, max_std_si)
             if si_mean is None or si_sd is None or any(v is None for v in spread):
-                raise fail("uncertain_si needs --si-mean --si-sd --std-mean-si --min-mean-si "
-                           "--max-mean-si --std-std-si --min-std-si --max-std-si", 2)
+                raise fail(
+                    "uncertain_si needs --si-mean --si-sd --std-mean-si --min-mean-si "
+                    "--max-mean-si --std-std-si --min-std-si --max-std-si",
+                    2,
+                )
             sm, mn, mx, ss, smin, smax = (float(v or 0) for v in spread)
-            uncertain = UncertainSI(mean_si=si_mean, std_mean_si=sm, min_mean_si=mn,
-                                    max_mean_si=mx, std_si=si_sd, std_std_si=ss,
-                                    min_std_si=smin, max_std_si=smax, n1=n1, n2=n2)
+            uncertain = UncertainSI(
+                mean_si=si_mean,
+                std_mean_si=sm,
+                min_mean_si=mn,
+                max_mean_si=mx,
+                std_si=si_sd,
+                std_std_si=ss,
+                min_std_si=smin,
+                max_std_si=smax,
+                n1=n1,
+                n2=n2,
+            )
         est = rt_svc.estimate(
-            data.local, data.imported, method=method, si_distr=distr, si_mean=si_mean,
-            si_sd=si_sd, uncertain=uncertain, t_start=t_start or None, t_end=t_end or None,
-            window=window, mean_prior=mean_prior, std_prior=std_prior, seed=seed)
+            data.local,
+            data.imported,
+            method=method,
+            si_distr=distr,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            uncertain=uncertain,
+            t_start=t_start or None,
+            t_end=t_end or None,
+            window=window,
+            mean_prior=mean_prior,
+            std_prior=std_prior,
+            seed=seed,
+        )
     except ServiceError as exc:
         raise fail(exc.message, 2) from exc
     for note in est.warnings:
         err_console.print(f"warning: {note}", highlight=False, markup=False, soft_wrap=True)
     rows = rt_svc.estimate_rows(est, data.dates)
     if output_format == "json":
-        typer.echo(json.dumps({"method": est.method, "si_mean": float(est.si_mean.mean()),
-                               "si_std": float(est.si_std.mean()), "items": rows,
-                               "warnings": list(est.warnings)}, indent=1))
+        typer.echo(
+            json.dumps(
+                {
+                    "method": est.method,
+                    "si_mean": float(est.si_mean.mean()),
+                    "si_std": float(est.si_std.mean()),
+                    "items": rows,
+                    "warnings": list(est.warnings),
+                },
+                indent=1,
+            )
+        )
     else:
         typer.echo(rt_svc.rows_to_csv(rows, data.dates is not None), nl=False)
 
@@ -521,17 +703,19 @@ def region_rt(
     region: Annotated[str, typer.Option(help="Region code (420000, CN, US …).")],
     si_mean: Annotated[float, typer.Option(help="Mean serial interval (days), e.g. 7.5.")],
     si_sd: Annotated[float, typer.Option(help="SD of the serial interval (days), e.g. 3.4.")],
-    source: Annotated[str | None, typer.Option(
-        help="Source; default: the preferred one the region has.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First window end (ISO).")
-                         ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source; default: the preferred one the region has.")
+    ] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First window end (ISO).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last window end (ISO).")] = None,
     window: Annotated[int, typer.Option(help="Sliding window length (days).")] = 7,
-    basis: Annotated[str, typer.Option(
-        help="report (new confirmed by report date) or onset (line list by onset date).")
+    basis: Annotated[
+        str,
+        typer.Option(
+            help="report (new confirmed by report date) or onset (line list by onset date)."
+        ),
     ] = "report",
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")
-                             ] = "table",
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """R_t of a stored region (Cori et al. 2013, as EpiEstim) over sliding windows."""
     import json
@@ -553,9 +737,18 @@ def region_rt(
     s = settings()
     engine = make_engine(s.database_url)
     try:
-        out = rt_svc.region_rt(engine, region, si_mean=si_mean, si_sd=si_sd, window=window,
-                               date_from=first, date_to=last, source=source, basis=basis,
-                               priority=s.source_priority)
+        out = rt_svc.region_rt(
+            engine,
+            region,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            window=window,
+            date_from=first,
+            date_to=last,
+            source=source,
+            basis=basis,
+            priority=s.source_priority,
+        )
     except ServiceError as exc:
         raise fail(exc.message, 2) from exc
     finally:
@@ -569,20 +762,32 @@ def region_rt(
     elif output_format == "csv":
         typer.echo(rt_svc.rows_to_csv(out["items"], True), nl=False)
     else:
-        table = Table("window", "mean R", "95% CrI", "50% CrI",
-                      title=f"R_t {out['region_code']} ({out['source']}, {out['basis']} date; "
-                      f"SI {si_mean}/{si_sd} d)")
+        table = Table(
+            "window",
+            "mean R",
+            "95% CrI",
+            "50% CrI",
+            title=f"R_t {out['region_code']} ({out['source']}, {out['basis']} date; "
+            f"SI {si_mean}/{si_sd} d)",
+        )
         for r in out["items"]:
-            table.add_row(f"{r['date_start']}..{r['date_end']}", f"{r['mean']:.2f}",
-                          f"{r['q0.025']:.2f}-{r['q0.975']:.2f}",
-                          f"{r['q0.25']:.2f}-{r['q0.75']:.2f}")
+            table.add_row(
+                f"{r['date_start']}..{r['date_end']}",
+                f"{r['mean']:.2f}",
+                f"{r['q0.025']:.2f}-{r['q0.975']:.2f}",
+                f"{r['q0.25']:.2f}-{r['q0.75']:.2f}",
+            )
         console.print(table)
 
 
 @epi_app.command("forecast")
 def epi_forecast(
-    incidence: Annotated[str, typer.Option(help="Daily incidence CSV (column local, I or "
-                                           "incidence; optional imported, date).")],
+    incidence: Annotated[
+        str,
+        typer.Option(
+            help="Daily incidence CSV (column local, I or incidence; optional imported, date)."
+        ),
+    ],
     horizon: Annotated[int, typer.Option(help="Days ahead (1-28).")] = 14,
     si_mean: Annotated[float, typer.Option(help="Mean serial interval (days).")] = 4.7,
     si_sd: Annotated[float, typer.Option(help="SD of the serial interval (days).")] = 2.9,
@@ -604,8 +809,15 @@ def epi_forecast(
         counts = list(data.local)
         if data.imported is not None:
             counts = [a + b for a, b in zip(counts, data.imported, strict=True)]
-        out = fc_svc.forecast_counts(counts, horizon=horizon, si_mean=si_mean, si_sd=si_sd,
-                                     window=window, seed=seed, dates=data.dates)
+        out = fc_svc.forecast_counts(
+            counts,
+            horizon=horizon,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            window=window,
+            seed=seed,
+            dates=data.dates,
+        )
     except ServiceError as exc:
         raise fail(exc.message, 2) from exc
     if output_format == "json":
@@ -621,12 +833,15 @@ def forecast_region(
     si_mean: Annotated[float, typer.Option(help="Mean serial interval (days).")] = 4.7,
     si_sd: Annotated[float, typer.Option(help="SD of the serial interval (days).")] = 2.9,
     window: Annotated[int, typer.Option(help="Days of the last R window.")] = 7,
-    date_from: Annotated[str | None, typer.Option(
-        "--from", help="First forecast day (ISO); default: after the last stored day.")] = None,
+    date_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="First forecast day (ISO); default: after the last stored day."
+        ),
+    ] = None,
     source: Annotated[str | None, typer.Option(help="Source of the daily figures.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed (numpy Generator).")] = 1,
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")
-                             ] = "table",
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """Forecast a stored region's daily new confirmed cases (renewal equation)."""
     from datetime import date
@@ -646,9 +861,18 @@ def forecast_region(
     s = settings()
     engine = make_engine(s.database_url)
     try:
-        out = fc_svc.region_forecast(engine, region, horizon=horizon, si_mean=si_mean,
-                                     si_sd=si_sd, window=window, forecast_from=first,
-                                     source=source, priority=s.source_priority, seed=seed)
+        out = fc_svc.region_forecast(
+            engine,
+            region,
+            horizon=horizon,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            window=window,
+            forecast_from=first,
+            source=source,
+            priority=s.source_priority,
+            seed=seed,
+        )
     except ServiceError as exc:
         raise fail(exc.message, 2) from exc
     finally:
@@ -661,22 +885,40 @@ def forecast_region(
     if output_format == "csv":
         typer.echo(fc_svc.items_to_csv(out["items"]), nl=False)
         return
-    table = Table("date", "median", "50% PI", "90% PI", "observed",
-                  title=f"forecast {out['region_code']} ({out['source']}, data to "
-                  f"{out['data_to']}; SI {si_mean}/{si_sd} d)")
+    table = Table(
+        "date",
+        "median",
+        "50% PI",
+        "90% PI",
+        "observed",
+        title=f"forecast {out['region_code']} ({out['source']}, data to "
+        f"{out['data_to']}; SI {si_mean}/{si_sd} d)",
+    )
     for it in out["items"]:
         obs = it.get("observed")
-        table.add_row(it["date"], f"{it['q0.5']:,.0f}", f"{it['q0.25']:,.0f}-{it['q0.75']:,.0f}",
-                      f"{it['q0.05']:,.0f}-{it['q0.95']:,.0f}", "" if obs is None else f"{obs:,}")
+        table.add_row(
+            it["date"],
+            f"{it['q0.5']:,.0f}",
+            f"{it['q0.25']:,.0f}-{it['q0.75']:,.0f}",
+            f"{it['q0.05']:,.0f}-{it['q0.95']:,.0f}",
+            "" if obs is None else f"{obs:,}",
+        )
     console.print(table)
 
 
 @epi_app.command("nowcast")
 def epi_nowcast(
-    file: Annotated[str, typer.Option(help="Line-list CSV with onset_date and report_date "
-                                      "or confirmation_date (or beoutbreakprepared).")],
-    cutoff: Annotated[str | None, typer.Option(help="Nowcast as known on this day (ISO); "
-                                               "default: the last report date.")] = None,
+    file: Annotated[
+        str,
+        typer.Option(
+            help="Line-list CSV with onset_date and report_date "
+            "or confirmation_date (or beoutbreakprepared)."
+        ),
+    ],
+    cutoff: Annotated[
+        str | None,
+        typer.Option(help="Nowcast as known on this day (ISO); default: the last report date."),
+    ] = None,
     days: Annotated[int, typer.Option(help="Onset days to show (up to the cut-off).")] = 28,
     seed: Annotated[int, typer.Option(help="Random seed (numpy Generator).")] = 1,
     output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
@@ -1030,3 +1272,208 @@ def scenario(
                 f"({s['stochastic']['extinct']} died out)",
                 highlight=False,
             )
+
+
+# --- Command (issue 5): response levels, risk zoning, early warning ---
+
+response_app = typer.Typer(help="Emergency response levels (I–IV).", no_args_is_help=True)
+app.add_typer(response_app, name="response")
+risk_app = typer.Typer(help="Risk zoning (分区分级).", no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
+warnings_app = typer.Typer(help="Early warning signals.", no_args_is_help=True)
+app.add_typer(warnings_app, name="warnings")
+
+
+@response_app.command("declare")
+def response_declare(
+    region_code: Annotated[str, typer.Argument(help="Region code, e.g. 420000.")],
+    level: Annotated[str, typer.Argument(help="none, IV, III, II or I.")],
+    reason: Annotated[str, typer.Option(help="Why (required).")],
+    authority: Annotated[str | None, typer.Option(help="Declaring authority.")] = None,
+    effective_at: Annotated[
+        str | None, typer.Option(help="ISO 8601 date-time; default now.")
+    ] = None,
+) -> None:
+    """Declare, raise, lower or lift a region's response level (as the CLI operator)."""
+    from datetime import datetime
+
+    from fangkong.core.access import CLI_ACTOR
+    from fangkong.services import response as svc
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    try:
+        when = datetime.fromisoformat(effective_at) if effective_at else None
+    except ValueError as exc:
+        raise fail(f"--effective-at: not an ISO 8601 date-time: {effective_at!r}", 2) from exc
+    engine = _users_engine()
+    try:
+        out = svc.declare(
+            engine,
+            CLI_ACTOR,
+            region_tree(engine),
+            region_code=region_code,
+            level=level,
+            reason=reason,
+            authority=authority,
+            effective_at=when,
+        )
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    console.print(
+        f"{out['region_code']} {out['region_name_zh']}: {out['action']} "
+        f"{out['previous_level']} → {out['level']} ({out['level_en']}) "
+        f"effective {out['effective_at']} by {out['authority']}",
+        highlight=False,
+    )
+
+
+@response_app.command("history")
+def response_history(
+    region_code: Annotated[str | None, typer.Argument(help="Region code (all if omitted).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 100,
+) -> None:
+    """Every recorded change of response levels, newest first."""
+    from rich.table import Table
+
+    from fangkong.services import response as svc
+    from fangkong.services.errors import ServiceError
+
+    engine = _users_engine()
+    try:
+        out = svc.history(engine, region_code=region_code, limit=limit)
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    table = Table("effective", "region", "action", "level", "authority", "reason", "by")
+    for i in out["items"]:
+        table.add_row(
+            i["effective_at"][:16],
+            i["region_code"],
+            i["action"],
+            i["level"],
+            i["authority"],
+            i["reason"],
+            i["actor"],
+        )
+    console.print(table)
+    console.print(f"{out['total']} change(s)")
+
+
+@risk_app.command("classify")
+def risk_classify(
+    on: Annotated[str, typer.Option("--date", help="The day to classify (YYYY-MM-DD).")],
+    ruleset: Annotated[str | None, typer.Option(help="name or name@version.")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="country, province, prefecture or county.")
+    ] = None,
+    parent: Annotated[str | None, typer.Option(help="Only units below this region.")] = None,
+    lang: Annotated[str, typer.Option(help="zh or en explanations.")] = "en",
+) -> None:
+    """Classify every unit on a day, with the rule set's explanation and strategy."""
+    from datetime import date
+
+    from rich.table import Table
+
+    from fangkong.services import risk as svc
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError as exc:
+        raise fail(f"--date: not a date (YYYY-MM-DD): {on!r}", 2) from exc
+    if lang not in ("zh", "en"):
+        raise fail("--lang must be zh or en", 2)
+    engine = _users_engine()
+    try:
+        out = svc.risk_table(
+            engine,
+            settings(),
+            region_tree(engine),
+            on=day,
+            ruleset=ruleset,
+            unit=unit,
+            parent=parent,
+        )
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    rs = out["ruleset"]
+    table = Table("region", "name", "level", "since", "explanation", "source")
+    for i in out["items"]:
+        table.add_row(
+            i["region_code"],
+            i[f"name_{lang}"],
+            i[f"level_{lang}"],
+            i["since"],
+            i[f"explanation_{lang}"],
+            i["source"],
+        )
+    console.print(table)
+    counts = ", ".join(f"{k} {v}" for k, v in out["counts"].items())
+    console.print(
+        f"{out['date']}: {out['total']} {out['unit']} units by {rs['key']} ({counts})",
+        highlight=False,
+    )
+
+
+@warnings_app.command("scan")
+def warnings_scan(
+    date_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    level: Annotated[str, typer.Option(help="Administrative level of the series.")] = "province",
+    region: Annotated[list[str] | None, typer.Option(help="Only these regions.")] = None,
+    method: Annotated[list[str] | None, typer.Option(help="Only these methods.")] = None,
+    series: Annotated[str, typer.Option(help="Daily field to scan.")] = "new_confirmed",
+    store: Annotated[bool, typer.Option(help="Store the signals.")] = False,
+    lang: Annotated[str, typer.Option(help="zh or en explanations.")] = "en",
+) -> None:
+    """Scan daily series for aberrations and data-quality problems."""
+    from datetime import date
+
+    from rich.table import Table
+
+    from fangkong.core.access import CLI_ACTOR
+    from fangkong.services import warnings as svc
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    try:
+        first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
+    except ValueError as exc:
+        raise fail("--from/--to: dates as YYYY-MM-DD", 2) from exc
+    engine = _users_engine()
+    try:
+        signals = svc.scan(
+            engine,
+            settings(),
+            region_tree(engine),
+            date_from=first,
+            date_to=last,
+            level=None if region else level,
+            region_codes=region or None,
+            methods=method or None,
+            field=series,
+        )
+        stored = svc.store_signals(engine, CLI_ACTOR, signals) if store else None
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    table = Table("date", "region", "method", "observed", "explanation")
+    for s in signals:
+        table.add_row(
+            s["signal_date"],
+            f"{s['region_code']} {s[f'name_{lang}']}",
+            s["method"],
+            "" if s["observed"] is None else f"{s['observed']:g}",
+            s[f"explanation_{lang}"],
+        )
+    console.print(table)
+    note = f"; stored {stored['inserted']} new" if stored else ""
+    console.print(f"{len(signals)} signal(s){note}", highlight=False)

@@ -13,16 +13,20 @@ from sqlalchemy import Engine
 from fangkong import __version__
 from fangkong.api.auth import install_auth
 from fangkong.api.problems import install_problem_handlers
+from fangkong.api.routes import bulletins as bulletin_routes
 from fangkong.api.routes import cases as case_routes
 from fangkong.api.routes import daily as daily_routes
 from fangkong.api.routes import delays as delay_routes
 from fangkong.api.routes import forecast as forecast_routes
 from fangkong.api.routes import health, regions
 from fangkong.api.routes import imports as import_routes
+from fangkong.api.routes import response as response_routes
+from fangkong.api.routes import risk as risk_routes
 from fangkong.api.routes import rt as rt_routes
 from fangkong.api.routes import scenarios as scenario_routes
 from fangkong.api.routes import session as session_routes
 from fangkong.api.routes import users as user_routes
+from fangkong.api.routes import warnings as warning_routes
 from fangkong.settings import Settings
 from fangkong.store.db import make_engine
 from fangkong.web.pages import install_pages
@@ -62,10 +66,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(user_routes.router)
     app.include_router(daily_routes.router)
     app.include_router(case_routes.router)
+    app.include_router(bulletin_routes.router)
     app.include_router(import_routes.router)
     app.include_router(delay_routes.router)
     app.include_router(rt_routes.router)
     app.include_router(forecast_routes.router)
     app.include_router(scenario_routes.router)
+    app.include_router(response_routes.router)
+    app.include_router(risk_routes.router)
+    app.include_router(warning_routes.router)
     install_pages(app)
     return app

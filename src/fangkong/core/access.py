@@ -29,6 +29,10 @@ class Permission(StrEnum):
     WRITE_CASES = "write_cases"
     IMPORT = "import"
     MANAGE_USERS = "manage_users"
+    #: Declare response levels, issue directives, set deadlines and rule sets (issue 5).
+    COMMAND = "command"
+    #: Acknowledge directives and report progress on them (issue 5).
+    RESPOND = "respond"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -39,6 +43,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_CASES,
             Permission.WRITE_REPORTS,
             Permission.IMPORT,
+            Permission.COMMAND,
+            Permission.RESPOND,
         }
     ),
     Role.EPIDEMIOLOGIST: frozenset(
@@ -48,6 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_REPORTS,
             Permission.WRITE_CASES,
             Permission.IMPORT,
+            Permission.RESPOND,
         }
     ),
     Role.REPORTER: frozenset(
@@ -57,9 +64,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_REPORTS,
             Permission.WRITE_CASES,
             Permission.IMPORT,
+            Permission.RESPOND,
         }
     ),
-    Role.LOGISTICS: frozenset({Permission.READ_AGGREGATE}),
+    Role.LOGISTICS: frozenset({Permission.READ_AGGREGATE, Permission.RESPOND}),
     Role.VIEWER: frozenset({Permission.READ_AGGREGATE}),
 }
 

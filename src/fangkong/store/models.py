@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -194,3 +195,208 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- Command (issue 5) ---
+
+
+class ResponseLevelRow(Base):
+    """One change of a region's public-health emergency response level (history row;
+    the current level is the latest row in effect, see core/rules/response.py)."""
+
+    __tablename__ = "response_levels"
+    __table_args__ = (
+        Index("ix_response_levels_region_code_effective_at", "region_code", "effective_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    level: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(16))
+    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    authority: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ResponseMeasureRow(Base):
+    """An entry of the editable measures catalogue of a response level (zh/en)."""
+
+    __tablename__ = "response_measures"
+    __table_args__ = (UniqueConstraint("level", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    level: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RiskRuleSetRow(Base):
+    """A user-defined risk-zoning rule set (JSON definition, versioned by name+version)."""
+
+    __tablename__ = "risk_rulesets"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(16))
+    definition: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GuidanceTeamRow(Base):
+    """A guidance team (指导组) sent by a command to a region."""
+
+    __tablename__ = "guidance_teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    leader: Mapped[str] = mapped_column(String(128))
+    members: Mapped[str] = mapped_column(Text)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    issuer_jurisdiction: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DirectiveRow(Base):
+    __tablename__ = "directives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(256))
+    body: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issuer: Mapped[str] = mapped_column(String(64))
+    #: The issuer's jurisdiction when issued ("*" or a region code), for the dashboard.
+    issuer_jurisdiction: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DirectiveRecipientRow(Base):
+    """A region (or a guidance team sent to that region) that must act on a directive."""
+
+    __tablename__ = "directive_recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directives.id"), index=True)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("guidance_teams.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    progress_percent: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DirectiveEventRow(Base):
+    """Issue, acknowledgement, progress, completion, escalation of a directive (audit)."""
+
+    __tablename__ = "directive_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directives.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("directive_recipients.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    progress_percent: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DirectiveAttachmentRow(Base):
+    __tablename__ = "directive_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directives.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(256))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(512))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportingDeadlineRow(Base):
+    """Daily-report deadline of a region ("*" = the default for every region)."""
+
+    __tablename__ = "reporting_deadlines"
+
+    #: A region code or "*", so deliberately no foreign key to regions.
+    region_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    due_time: Mapped[str] = mapped_column(String(5))
+    day_offset: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    urgent_limit_minutes: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportSubmissionRow(Base):
+    """When a region's daily report for a date was submitted (first or correction)."""
+
+    __tablename__ = "report_submissions"
+    __table_args__ = (
+        Index("ix_report_submissions_region_code_report_date", "region_code", "report_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    report_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    correction: Mapped[bool] = mapped_column(Boolean)
+    actor: Mapped[str] = mapped_column(String(64))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+
+class EventReportRow(Base):
+    """An urgent public-health event report, timed against the 2-hour/1-hour limits."""
+
+    __tablename__ = "event_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(
+        String(16), ForeignKey("regions.region_code"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(256))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WarningSignalRow(Base):
+    """An early-warning signal found by a scan (aberration or data quality)."""
+
+    __tablename__ = "warning_signals"
+    __table_args__ = (UniqueConstraint("region_code", "signal_date", "method", "series", "source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    signal_date: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(24))
+    series: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    observed: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    explanation_zh: Mapped[str] = mapped_column(Text)
+    explanation_en: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- end Command (issue 5) ---
