@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck check bench clean-db lock
+.PHONY: demo test lint typecheck check bench validation clean-db lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(PY) bench/ingest.py
+
+# Regenerate the figures and tables of docs/validation.md from the bundled real data.
+validation: $(STAMP)
+	scripts/validation/run_all.sh
 
 clean-db:
 	rm -f var/fangkong.db var/fangkong.db-wal var/fangkong.db-shm
