@@ -31,29 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from fangkong.core.cases import CASE_FIELDS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SEED = 20200123
-HEADER = (
-    "source",
-    "case_id",
-    "region_code",
-    "classification",
-    "onset_date",
-    "confirmation_date",
-    "report_date",
-    "imported",
-    "origin",
-    "severity",
-    "outcome",
-    "outcome_date",
-    "age_years",
-    "age_band",
-    "sex",
-    "health_worker",
-    "cluster_id",
-)
+HEADER = CASE_FIELDS
 
 
 def _reference_regions() -> tuple[list[str], np.ndarray]:
