@@ -36,6 +36,15 @@ bench: $(STAMP)
 validation: $(STAMP)
 	scripts/validation/run_all.sh
 
+# Message catalogues of the web pages (Babel): extract, merge into zh/en, compile.
+LOCALE := src/fangkong/web/locale
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F src/fangkong/web/babel.cfg -k N_ --no-wrap --omit-header \
+		-o $(LOCALE)/messages.pot src
+	$(VENV)/bin/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap \
+		--no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d $(LOCALE) --statistics
+
 clean-db:
 	rm -f var/fangkong.db var/fangkong.db-wal var/fangkong.db-shm
 

@@ -476,7 +476,7 @@ def import_bulletin_cmd(
     from pathlib import Path
 
     from fangkong.core.access import CLI_ACTOR
-    from fangkong.services.bulletin_import import decode, import_bulletin
+    from fangkong.services.bulletin_import import decode, import_bulletin, preview
     from fangkong.services.errors import Forbidden, ServiceError
     from fangkong.services.users import get_user
     from fangkong.store.db import make_engine
@@ -492,6 +492,14 @@ def import_bulletin_cmd(
         raise fail(f"cannot read {file}: {exc.strerror}", 2) from exc
     except ServiceError as exc:
         raise fail(f"{file}: {exc.message}", 2) from exc
+    if dry_run:
+        try:
+            _, shown = preview(text, filename=path.name, as_of=day, region_code=region,
+                               source=source)
+        except ServiceError as exc:
+            raise fail(exc.message, 2) from exc
+        typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+        return
     s = settings()
     engine = make_engine(s.database_url)
     try:
@@ -503,16 +511,13 @@ def import_bulletin_cmd(
                 raise fail(exc.message, 2) from exc
         try:
             out = import_bulletin(engine, s, text, actor=who, filename=path.name, as_of=day,
-                                  region_code=region, source=source, dry_run=dry_run)
+                                  region_code=region, source=source, dry_run=False)
         except Forbidden as exc:
             raise fail(exc.message, 1) from exc
         except ServiceError as exc:
             raise fail(exc.message, 2) from exc
     finally:
         engine.dispose()
-    if dry_run:
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
     stored = out["stored"]
     console.print(
         f"import {stored['import_id']} (bulletin {out['date']} {out['region_code']}, source "
@@ -1477,3 +1482,242 @@ def warnings_scan(
     console.print(table)
     note = f"; stored {stored['inserted']} new" if stored else ""
     console.print(f"{len(signals)} signal(s){note}", highlight=False)
+
+
+# --- Command (issue 5): directives and reporting accountability ---
+
+directive_app = typer.Typer(help="Directives of the command (指令).", no_args_is_help=True)
+app.add_typer(directive_app, name="directive")
+timeliness_app = typer.Typer(help="Reporting accountability (报告时效).", no_args_is_help=True)
+app.add_typer(timeliness_app, name="timeliness")
+
+
+def _directive_line(d: dict[str, object]) -> str:
+    return (
+        f"#{d['id']} [{d['priority']}] {d['title']} — {d['status']}, due {d['due_at']}, "
+        f"{d['recipients_total']} recipient(s)"
+    )
+
+
+@directive_app.command("issue")
+def directive_issue(
+    title: Annotated[str, typer.Option(help="Title.")],
+    body: Annotated[str, typer.Option(help="Text of the directive.")],
+    due: Annotated[str, typer.Option(help="Due date-time, ISO 8601 (2020-02-01T18:00+08:00).")],
+    region: Annotated[list[str] | None, typer.Option(help="Recipient region (repeatable).")] = None,
+    team: Annotated[list[int] | None, typer.Option(help="Recipient guidance team id.")] = None,
+    priority: Annotated[str, typer.Option(help="extra_urgent (特急), urgent (加急), normal.")] = (
+        "normal"
+    ),
+    attach: Annotated[list[str] | None, typer.Option(help="File to attach (repeatable).")] = None,
+) -> None:
+    """Issue a directive to regions and/or guidance teams (as the CLI operator)."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from fangkong.core.access import CLI_ACTOR
+    from fangkong.services import directives as svc
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    try:
+        due_at = datetime.fromisoformat(due)
+    except ValueError as exc:
+        raise fail(f"--due: not an ISO 8601 date-time: {due!r}", 2) from exc
+    files = [Path(p) for p in attach or []]
+    for f in files:
+        if not f.is_file():
+            raise fail(f"--attach: no such file {f}", 2)
+    engine = _users_engine()
+    s = settings()
+    try:
+        tree = region_tree(engine)
+        out = svc.issue(
+            engine,
+            CLI_ACTOR,
+            tree,
+            title=title,
+            body=body,
+            priority=priority,
+            due_at=due_at,
+            regions=region or [],
+            team_ids=team or [],
+        )
+        for f in files:
+            with f.open("rb") as fh:
+                att = svc.add_attachment(
+                    engine, s, CLI_ACTOR, tree, out["id"], filename=f.name, stream=fh
+                )
+            console.print(
+                f"attached {att['filename']} ({att['size_bytes']:,} bytes, sha256 {att['sha256']})",
+                highlight=False,
+            )
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    console.print(f"issued {_directive_line(out)}", highlight=False)
+
+
+def _respond(
+    directive_id: int, region: str | None, note: str, percent: int | None = None
+) -> None:
+    from fangkong.core.access import CLI_ACTOR
+    from fangkong.services import directives as svc
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    engine = _users_engine()
+    try:
+        tree = region_tree(engine)
+        if percent is None:
+            out = svc.acknowledge(
+                engine, CLI_ACTOR, tree, directive_id, region_code=region, note=note
+            )
+        else:
+            out = svc.report_progress(
+                engine, CLI_ACTOR, tree, directive_id, region_code=region, percent=percent,
+                note=note,
+            )
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    for r in out["recipients"]:
+        console.print(
+            f"  {r['name']} ({r['region_code']}): {r['status']} {r['progress_percent']} %",
+            highlight=False,
+        )
+    console.print(_directive_line(out), highlight=False)
+
+
+@directive_app.command("ack")
+def directive_ack(
+    directive_id: int,
+    region: Annotated[str | None, typer.Option(help="Recipient region (if several).")] = None,
+    note: Annotated[str, typer.Option(help="Note.")] = "",
+) -> None:
+    """Acknowledge receipt of a directive for a recipient region."""
+    _respond(directive_id, region, note)
+
+
+@directive_app.command("progress")
+def directive_progress(
+    directive_id: int,
+    percent: Annotated[int, typer.Argument(min=0, max=100, help="Percent done (100 completes).")],
+    region: Annotated[str | None, typer.Option(help="Recipient region (if several).")] = None,
+    note: Annotated[str, typer.Option(help="What was done.")] = "",
+) -> None:
+    """Report progress on a directive for a recipient region."""
+    _respond(directive_id, region, note, percent)
+
+
+@directive_app.command("list")
+def directive_list(
+    status: Annotated[str | None, typer.Option(help="open, completed or cancelled.")] = None,
+    region: Annotated[str | None, typer.Option(help="Only directives to this region.")] = None,
+    escalated: Annotated[
+        bool, typer.Option(help="Only the dashboard: overdue or unacknowledged.")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="zh or en explanations.")] = "en",
+) -> None:
+    """List directives (or the escalation dashboard) with their recipients' progress."""
+    from fangkong.core.access import CLI_ACTOR
+    from fangkong.services import directives as svc
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    if lang not in ("zh", "en"):
+        raise fail("--lang must be zh or en", 2)
+    engine = _users_engine()
+    try:
+        tree = region_tree(engine)
+        if escalated:
+            out = svc.dashboard(engine, CLI_ACTOR, tree)
+        else:
+            out = svc.list_directives(
+                engine, CLI_ACTOR, tree, status=status, region=region, limit=10_000
+            )
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    for d in out["items"]:
+        counts = ", ".join(f"{k} {v}" for k, v in d["recipients_by_status"].items() if v)
+        console.print(f"{_directive_line(d)} ({counts})", highlight=False)
+        for e in d["escalations"]:
+            console.print(f"  ! {e[f'explanation_{lang}']}", highlight=False)
+    console.print(f"{out['total']} directive(s)", highlight=False)
+
+
+@timeliness_app.command("scorecard")
+def timeliness_scorecard(
+    date_from: Annotated[str, typer.Option("--from", help="First report date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last report date (YYYY-MM-DD).")],
+    region: Annotated[
+        str | None, typer.Option(help="Scope region (default China); units one level below.")
+    ] = None,
+    level: Annotated[str | None, typer.Option(help="Level of the scored units.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only submissions of this source.")] = None,
+    lang: Annotated[str, typer.Option(help="zh or en names.")] = "en",
+) -> None:
+    """On-time, late, missing and later-corrected daily reports per region."""
+    from datetime import date
+
+    from rich.table import Table
+
+    from fangkong.core.access import CLI_ACTOR
+    from fangkong.services import timeliness as svc
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    try:
+        first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
+    except ValueError as exc:
+        raise fail("--from/--to: dates as YYYY-MM-DD", 2) from exc
+    if lang not in ("zh", "en"):
+        raise fail("--lang must be zh or en", 2)
+    engine = _users_engine()
+    try:
+        out = svc.scorecard(
+            engine,
+            CLI_ACTOR,
+            region_tree(engine),
+            date_from=first,
+            date_to=last,
+            region=region,
+            level=level,
+            source=source,
+        )
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    table = Table(
+        "region", "name", "expected", "on time", "late", "missing", "pending", "corrected",
+        "on-time %", "deadline",
+    )
+    for i in out["items"]:
+        rate = "" if i["on_time_rate"] is None else f"{100 * i['on_time_rate']:.1f}"
+        rule = i["rule"]
+        table.add_row(
+            i["region_code"],
+            i[f"name_{lang}"],
+            str(i["expected"]),
+            str(i["on_time"]),
+            str(i["late"]),
+            str(i["missing"]),
+            str(i["pending"]),
+            str(i["corrected"]),
+            rate,
+            f"D+{rule['day_offset']} {rule['due_time']} ({rule['key']})",
+        )
+    console.print(table)
+    t = out["totals"]
+    console.print(
+        f"{out['from']}…{out['to']}, {len(out['items'])} {out['level']} unit(s) in "
+        f"{out['region']}: {t['on_time']} on time, {t['late']} late, {t['missing']} missing, "
+        f"{t['pending']} pending, {t['corrected']} later corrected; "
+        f"{out['alerts_total']} alert(s)",
+        highlight=False,
+    )

@@ -137,3 +137,16 @@ def test_risk_and_warnings_api(client: TestClient, engine: Engine, settings: Set
         client.post("/api/v1/warnings/scan", headers=epi, json={**scan, "regions": ["999999"]}), 404
     )
     problem(client.get("/api/v1/warnings?status=odd", headers=epi), 422)
+    far = problem(
+        client.post("/api/v1/warnings/scan", headers=epi, json={**scan, "to": "5212-01-11"}), 422
+    )
+    assert far["errors"][0]["parameter"] == "to"
+
+
+def test_far_future_dates_are_refused_quickly(
+    settings: Settings, engine: Engine, client: TestClient
+) -> None:
+    assert import_daily_file(engine, settings, PROVINCES, actor=CLI_ACTOR).ok
+    r = client.get("/api/v1/risk/regions/420000/history", params={"until": "2964-07-23"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["parameter"] == "until"

@@ -17,14 +17,17 @@ from fangkong.api.routes import bulletins as bulletin_routes
 from fangkong.api.routes import cases as case_routes
 from fangkong.api.routes import daily as daily_routes
 from fangkong.api.routes import delays as delay_routes
+from fangkong.api.routes import directives as directive_routes
 from fangkong.api.routes import forecast as forecast_routes
 from fangkong.api.routes import health, regions
 from fangkong.api.routes import imports as import_routes
+from fangkong.api.routes import opendata as opendata_routes
 from fangkong.api.routes import response as response_routes
 from fangkong.api.routes import risk as risk_routes
 from fangkong.api.routes import rt as rt_routes
 from fangkong.api.routes import scenarios as scenario_routes
 from fangkong.api.routes import session as session_routes
+from fangkong.api.routes import timeliness as timeliness_routes
 from fangkong.api.routes import users as user_routes
 from fangkong.api.routes import warnings as warning_routes
 from fangkong.settings import Settings
@@ -72,8 +75,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(rt_routes.router)
     app.include_router(forecast_routes.router)
     app.include_router(scenario_routes.router)
+    app.include_router(opendata_routes.router)
     app.include_router(response_routes.router)
     app.include_router(risk_routes.router)
     app.include_router(warning_routes.router)
+    app.include_router(directive_routes.router)
+    app.include_router(timeliness_routes.router)
     install_pages(app)
     return app

@@ -80,10 +80,32 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         else:
             entry["parameter"] = ".".join(str(p) for p in loc[1:]) or str(where)
             entry["in"] = where
-        if "input" in err and not isinstance(err["input"], dict | list):
-            entry["value"] = err["input"]
+        if "input" in err:
+            value = _echo_value(err["input"])
+            if value is not None:
+                entry["value"] = value
         errors.append(entry)
     return errors
+
+
+#: Longest offending value echoed back in an error (the rest is cut).
+ECHO_CHARS = 200
+
+
+def _echo_value(value: Any) -> str | int | float | bool | None:
+    """The offending value as JSON can carry it, shortened; containers are not echoed."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…"
+    if isinstance(value, bool | int | float):
+        return value
+    return None
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -94,7 +116,21 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
-        names = ", ".join(e.get("pointer") or e.get("parameter", "") for e in errors[:5])
+        content_type = request.headers.get("content-type", "")
+        body_refused = any(e.get("pointer") == "" for e in errors)
+        if body_refused and content_type and not _is_json(content_type):
+            return problem_response(
+                Problem(
+                    415,
+                    "Unsupported media type",
+                    f"the request body must be application/json, not {content_type!r}",
+                    errors=[{"pointer": "", "detail": "send a JSON body"}],
+                ),
+                str(request.url.path),
+            )
+        names = ", ".join(
+            e.get("pointer") or e.get("parameter") or "(the body)" for e in errors[:5]
+        )
         return problem_response(
             Problem(
                 422, "Invalid request", f"{len(errors)} invalid field(s): {names}", errors=errors

@@ -43,6 +43,7 @@ from fangkong.core.validation import RowIssue
 from fangkong.services.errors import Forbidden, Invalid
 from fangkong.services.import_runs import now
 from fangkong.services.reference import region_tree
+from fangkong.services.timeliness import record_submissions
 from fangkong.settings import Settings
 from fangkong.store import models as m
 
@@ -147,6 +148,9 @@ def _store_batch(
     inserts: list[dict[str, Any]] = []
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     revisions: list[dict[str, Any]] = []
+    #: (region_code, report_date, source, correction) of every report stored or changed;
+    #: a correction changes a stored figure (filling in a field first reported does not).
+    submitted: list[tuple[str, date, str, bool]] = []
 
     def revise(item: ParsedDaily, name: str, old: int | None, why: str) -> None:
         report = item.report
@@ -182,6 +186,7 @@ def _store_batch(
                 updated_at=stamp,
             )
             inserts.append(row)
+            submitted.append((report.region_code, report.report_date, report.source, False))
             for name, fix in fixes.items():
                 revise(item, name, None, fix.reason)
             counts.inserted += 1
@@ -209,6 +214,8 @@ def _store_batch(
             v_flags=_merge_flags(stored.flags, report.flags, item.provided),
         )
         updates.setdefault(item.provided, []).append(values)
+        corrected = any(getattr(stored, f) is not None for f in changed)
+        submitted.append((report.region_code, report.report_date, report.source, corrected))
         counts.updated += 1
     if inserts:
         conn.execute(insert(D), inserts)
@@ -223,6 +230,7 @@ def _store_batch(
     if revisions:
         conn.execute(insert(m.RevisionRow), revisions)
         counts.revisions += len(revisions)
+    record_submissions(conn, submitted, actor=actor, at=stamp, import_id=import_id)
 
 
 def store_reports(

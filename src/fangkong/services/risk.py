@@ -157,6 +157,10 @@ class UnitData:
         self.start, self.new, self.clusters = start, new, clusters
 
 
+#: Longest span of days classified in one request (ten years): bounds memory and time.
+MAX_SPAN_DAYS = 3653
+
+
 def load_units(
     engine: Engine,
     settings: Settings,
@@ -165,6 +169,7 @@ def load_units(
     unit: str,
     until: date,
     parent: str | None = None,
+    date_field: str = "date",
 ) -> UnitData:
     """Read the figures of every unit of level ``unit`` (below ``parent`` if given) up
     to ``until`` into a (units × days) matrix of new cases as the rule set counts them."""
@@ -202,6 +207,12 @@ def load_units(
     kept = [r for r in rows if chosen.get(r.region_code) == r.source]
     start = min((r.report_date for r in kept), default=until)
     days = (until - start).days + 1
+    if days > MAX_SPAN_DAYS:
+        raise Invalid(
+            f"{until.isoformat()} is {days:,} days after the first figures ({start.isoformat()}); "
+            f"classifications span at most {MAX_SPAN_DAYS:,} days",
+            field=date_field,
+        )
     index = {c: i for i, c in enumerate(codes)}
     new = np.zeros((len(codes), max(days, 1)), dtype=np.int64)
     last: dict[str, date] = {}
@@ -245,12 +256,13 @@ def classify_units(
     unit: str | None,
     until: date,
     parent: str | None = None,
+    date_field: str = "date",
 ) -> tuple[rules.Classification, UnitData]:
     rs = get_ruleset(engine, ruleset)
     level = unit or rs.unit
     if level not in rules.UNITS:
         raise Invalid(f"unit must be one of {list(rules.UNITS)}", field="unit")
-    data = load_units(engine, settings, tree, rs, level, until, parent)
+    data = load_units(engine, settings, tree, rs, level, until, parent, date_field)
     return rules.classify(rs, data.codes, data.start, data.new, data.clusters), data
 
 
@@ -328,7 +340,9 @@ def region_risk_history(
         row = conn.execute(select(R).where(R.region_code == region_code)).first()
     if row is None:
         raise NotFound(f"no region with code {region_code!r}", field="region_code")
-    cls, data = classify_units(engine, settings, tree, ruleset=ruleset, unit=row.level, until=until)
+    cls, data = classify_units(
+        engine, settings, tree, ruleset=ruleset, unit=row.level, until=until, date_field="until"
+    )
     if region_code not in data.codes:
         raise NotFound(
             f"region {region_code} has no daily figures up to {until}", field="region_code"

@@ -62,6 +62,10 @@ class Series:
         return self.start + timedelta(days=t)
 
 
+#: Longest span of days loaded for a scan (ten years): bounds memory and time.
+MAX_SPAN_DAYS = 3653
+
+
 def load_series(
     engine: Engine,
     settings: Settings,
@@ -109,6 +113,12 @@ def load_series(
     kept = [r for r in rows if chosen.get(r.region_code) == r.source]
     start = min((r.report_date for r in kept), default=until)
     days = (until - start).days + 1
+    if days > MAX_SPAN_DAYS:
+        raise Invalid(
+            f"{until.isoformat()} is {days:,} days after the first figures ({start.isoformat()}); "
+            f"a scan spans at most {MAX_SPAN_DAYS:,} days",
+            field="to",
+        )
     index = {c: i for i, c in enumerate(codes)}
     values = np.full((len(codes), days), np.nan)
     last: dict[str, date] = {}

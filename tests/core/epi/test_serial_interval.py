@@ -62,3 +62,8 @@ def test_truncated_normal_is_seeded_and_bounded() -> None:
     assert abs(a.mean() - 2.6) < 0.05  # symmetric truncation keeps the mean
     with pytest.raises(ValueError, match="probability"):
         sample_truncated_normal(np.random.default_rng(0), 0.0, 1.0, 50.0, 60.0, 3)
+
+
+def test_degenerate_parameters_are_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="degenerate"):
+        discr_si(range(5), 1.0000000000000002, 5e-324)

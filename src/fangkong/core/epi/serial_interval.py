@@ -32,6 +32,9 @@ from scipy import stats
 
 FloatArray = NDArray[np.float64]
 
+#: Largest (mean − 1) / sd accepted: beyond it the gamma is a point mass for any practical
+#: purpose and its shape overflows double precision.
+MAX_SHAPE_ROOT = 1e3
 #: EpiEstim's tolerance on the sum of a user-given SI distribution.
 SUM_TOLERANCE = 0.01
 
@@ -50,7 +53,13 @@ def discr_si(k: ArrayLike, mu: float, sigma: float) -> FloatArray:
     kk = np.asarray(k, dtype=np.float64)
     if np.any(kk < 0) or np.any(kk != np.floor(kk)):
         raise ValueError("k must be non-negative integers")
-    shape = ((mu - 1.0) / sigma) ** 2
+    ratio = (mu - 1.0) / sigma
+    if not np.isfinite(ratio) or ratio > MAX_SHAPE_ROOT:
+        raise ValueError(
+            f"serial interval mean {mu} and sd {sigma} describe a degenerate distribution "
+            f"((mean - 1) / sd must be at most {MAX_SHAPE_ROOT:g})"
+        )
+    shape = ratio**2
     scale = sigma**2 / (mu - 1.0)
 
     def cdf(x: FloatArray, a: float) -> FloatArray:
