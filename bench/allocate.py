@@ -16,8 +16,8 @@ Instance (seeded ``numpy.random.Generator``, documented layout):
   a cluster of 20% of the hospitals around Wuhan carries an outbreak (needs x 4);
 * needs are negative-binomial packs per hospital and item; the pooled stock of each item
   is 55-95% of its total need (a shortage, which is when allocation matters);
-* priorities come from ICU load: severe patients per ICU bed (gamma distributed),
-  higher in the outbreak cluster, floored at 0.1.
+* priorities come from ICU load: 1 + severe patients per ten ICU beds (gamma
+  distributed, higher in the outbreak cluster), capped at 3.
 
 Both plans are checked for feasibility (no depot ships stock it does not hold, no
 hospital gets more than it needs). Printed: time, minimum fill rate (plain and
@@ -161,8 +161,8 @@ def instance(n_depots: int, n_hospitals: int, n_items: int, seed: int) -> Alloca
     supply = np.floor(size / size.sum(axis=0) * total * ratio).astype(np.int64)
     severe = rng.gamma(2.0, 1.0, n_hospitals) * np.where(outbreak, 3.0, 1.0)
     beds = rng.integers(10, 60, n_hospitals)
-    load = np.maximum(severe / beds * 10, 0.1)
-    priority = np.repeat(load[:, None], n_items, axis=1)
+    load = np.minimum(severe / beds * 10, 2.0)
+    priority = np.repeat(1.0 + load[:, None], n_items, axis=1)
     return AllocationProblem(depots, hospitals, items, supply[None], need[None], priority)
 
 

@@ -64,7 +64,8 @@ def delays(
         Query(
             ge=0,
             le=200,
-            description="Bootstrap replicates for the 95% intervals (about 60 ms each on the full line list).",
+            description="Bootstrap replicates for the 95% intervals "
+            "(about 60 ms each on the full line list).",
         ),
     ] = 50,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 1,
