@@ -61,6 +61,10 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (default FANGKONG_WORKERS or 1)."),
+    ] = None,
 ) -> None:
     """Serve the platform (API, docs and pages)."""
     import uvicorn
@@ -69,10 +73,22 @@ def serve(
 
     s = settings()
     try:
-        app_ = create_app(s)
+        app_ = create_app(s)  # also refuses production settings with default secrets
     except RuntimeError as exc:
         raise fail(str(exc)) from exc
-    uvicorn.run(app_, host=host or s.host, port=port or s.port, log_level="info")
+    processes = workers or s.workers
+    bind_host, bind_port = host or s.host, port or s.port
+    if processes == 1:
+        uvicorn.run(app_, host=bind_host, port=bind_port, log_level="info")
+    else:
+        uvicorn.run(
+            "fangkong.api.app:app_from_env",
+            factory=True,
+            workers=processes,
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+        )
 
 
 @app.command()
@@ -91,7 +107,7 @@ def demo(
         console.print(line, highlight=False)
     if serve_after:
         console.print(f"serving on http://{s.host}:{s.port}/  (API docs: /docs)")
-        serve(None, None)
+        serve(None, None, None)
 
 
 user_app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
@@ -455,18 +471,31 @@ def import_daily(
 @import_app.command("bulletin")
 def import_bulletin_cmd(
     file: Annotated[str, typer.Argument(help="Text of an official daily bulletin (Chinese).")],
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Print what was read as JSON and store nothing.")] = False,
-    region: Annotated[str | None, typer.Option(
-        help="Region code of the bulletin (CN, a province's code, 420100); default: "
-        "from the text or the file name.")] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--date", help="As-of date (YYYY-MM-DD) when the text or file name lacks the "
-        "year.")] = None,
-    source: Annotated[str | None, typer.Option(
-        help="Source to store under; default nhc for the national bulletin.")] = None,
-    actor: Annotated[str | None, typer.Option(
-        help="Store as this user (role and jurisdiction apply); default: the operator.")
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what was read as JSON and store nothing.")
+    ] = False,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="Region code of the bulletin (CN, a province's code, 420100); default: "
+            "from the text or the file name."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="As-of date (YYYY-MM-DD) when the text or file name lacks the year."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source to store under; default nhc for the national bulletin."),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            help="Store as this user (role and jurisdiction apply); default: the operator."
+        ),
     ] = None,
 ) -> None:
     """Read an official daily bulletin; with --dry-run print the JSON read, otherwise
@@ -494,8 +523,9 @@ def import_bulletin_cmd(
         raise fail(f"{file}: {exc.message}", 2) from exc
     if dry_run:
         try:
-            _, shown = preview(text, filename=path.name, as_of=day, region_code=region,
-                               source=source)
+            _, shown = preview(
+                text, filename=path.name, as_of=day, region_code=region, source=source
+            )
         except ServiceError as exc:
             raise fail(exc.message, 2) from exc
         typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
@@ -510,8 +540,17 @@ def import_bulletin_cmd(
             except ServiceError as exc:
                 raise fail(exc.message, 2) from exc
         try:
-            out = import_bulletin(engine, s, text, actor=who, filename=path.name, as_of=day,
-                                  region_code=region, source=source, dry_run=False)
+            out = import_bulletin(
+                engine,
+                s,
+                text,
+                actor=who,
+                filename=path.name,
+                as_of=day,
+                region_code=region,
+                source=source,
+                dry_run=False,
+            )
         except Forbidden as exc:
             raise fail(exc.message, 1) from exc
         except ServiceError as exc:
@@ -523,7 +562,10 @@ def import_bulletin_cmd(
         f"import {stored['import_id']} (bulletin {out['date']} {out['region_code']}, source "
         f"{out['source']}): {stored['reports']} report(s), {stored['inserted']} inserted, "
         f"{stored['updated']} updated, {stored['unchanged']} unchanged, "
-        f"{stored['revisions']} revision(s)", highlight=False, soft_wrap=True)
+        f"{stored['revisions']} revision(s)",
+        highlight=False,
+        soft_wrap=True,
+    )
     for flag in out["flags"]:
         console.print(f"flag: {flag}", highlight=False, markup=False, soft_wrap=True)
     for note in out["notes"]:
@@ -1559,9 +1601,7 @@ def directive_issue(
     console.print(f"issued {_directive_line(out)}", highlight=False)
 
 
-def _respond(
-    directive_id: int, region: str | None, note: str, percent: int | None = None
-) -> None:
+def _respond(directive_id: int, region: str | None, note: str, percent: int | None = None) -> None:
     from fangkong.core.access import CLI_ACTOR
     from fangkong.services import directives as svc
     from fangkong.services.errors import ServiceError
@@ -1576,7 +1616,12 @@ def _respond(
             )
         else:
             out = svc.report_progress(
-                engine, CLI_ACTOR, tree, directive_id, region_code=region, percent=percent,
+                engine,
+                CLI_ACTOR,
+                tree,
+                directive_id,
+                region_code=region,
+                percent=percent,
                 note=note,
             )
     except ServiceError as exc:
@@ -1694,8 +1739,16 @@ def timeliness_scorecard(
     finally:
         engine.dispose()
     table = Table(
-        "region", "name", "expected", "on time", "late", "missing", "pending", "corrected",
-        "on-time %", "deadline",
+        "region",
+        "name",
+        "expected",
+        "on time",
+        "late",
+        "missing",
+        "pending",
+        "corrected",
+        "on-time %",
+        "deadline",
     )
     for i in out["items"]:
         rate = "" if i["on_time_rate"] is None else f"{100 * i['on_time_rate']:.1f}"

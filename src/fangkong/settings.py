@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Server processes for ``fangkong serve`` (each with its own connection pool).
+    workers: int = Field(default=1, ge=1, le=64)
     #: Where reject files and uploaded imports are kept.
     var_dir: Path = Path("var")
     #: Rows per committed import batch (a crash loses at most the batch in flight).

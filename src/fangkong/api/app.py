@@ -83,3 +83,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(timeliness_routes.router)
     install_pages(app)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and multi-process serving: settings from the
+    environment, read when each worker process starts."""
+    return create_app(Settings.from_env())
