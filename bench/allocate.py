@@ -37,16 +37,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from fangkong.core.allocation.greedy import nearest_depot  # noqa: E402
-from fangkong.core.allocation.problem import AllocationProblem, ItemInfo, Site  # noqa: E402
-from fangkong.core.allocation.result import (  # noqa: E402
+from fangkong.core.allocation.greedy import nearest_depot
+from fangkong.core.allocation.problem import AllocationProblem, ItemInfo, Site
+from fangkong.core.allocation.result import (
     min_fill,
     min_weighted_fill,
     transport_cost,
     unmet_need,
     violations,
 )
-from fangkong.core.allocation.solve import allocate  # noqa: E402
+from fangkong.core.allocation.solve import allocate
 
 #: (GB/T 2260 code, name, latitude, longitude) of prefecture-level city seats.
 CITIES: tuple[tuple[str, str, float, float], ...] = (
@@ -131,8 +131,7 @@ def instance(n_depots: int, n_hospitals: int, n_items: int, seed: int) -> Alloca
     if n_depots > len(CITIES):
         raise SystemExit(f"at most {len(CITIES)} depots (one per listed city)")
     depots = tuple(
-        Site(f"D{code}", f"{name} depot", lat, lon)
-        for code, name, lat, lon in CITIES[:n_depots]
+        Site(f"D{code}", f"{name} depot", lat, lon) for code, name, lat, lon in CITIES[:n_depots]
     )
     share = rng.dirichlet(np.full(len(CITIES), 2.0))
     city = rng.choice(len(CITIES), size=n_hospitals, p=share)
@@ -205,7 +204,12 @@ def main() -> int:
             min_weighted_fill(problem, greedy),
             "{:.4f}",
         ),
-        ("total unmet need (packs)", unmet_need(problem, optimal), unmet_need(problem, greedy), "{:,}"),
+        (
+            "total unmet need (packs)",
+            unmet_need(problem, optimal),
+            unmet_need(problem, greedy),
+            "{:,}",
+        ),
         (
             "transport (pack-km)",
             transport_cost(problem, optimal),
