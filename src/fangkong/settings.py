@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     import_batch_rows: int = 50_000
     #: Source names in order of preference when a region has figures from several.
     source_priority: tuple[str, ...] = ("fangkong", "nhc", "ccdc", "canghailan", "who", "jhu")
+    #: Public breakdowns of cases hide counts from 1 to ``suppress_below - 1`` (and the
+    #: counts needed to protect them); requests may only raise it. See core/privacy.
+    suppress_below: int = Field(default=5, ge=1)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from fangkong import __version__
 from fangkong.api.auth import install_auth
 from fangkong.api.problems import install_problem_handlers
+from fangkong.api.routes import breakdowns as breakdown_routes
 from fangkong.api.routes import bulletins as bulletin_routes
 from fangkong.api.routes import cases as case_routes
 from fangkong.api.routes import daily as daily_routes
@@ -65,6 +66,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.include_router(health.router)
     app.include_router(regions.router)
+    app.include_router(breakdown_routes.router)
     app.include_router(session_routes.router)
     app.include_router(user_routes.router)
     app.include_router(daily_routes.router)
