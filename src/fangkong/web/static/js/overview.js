@@ -1,5 +1,6 @@
 // National overview: the province choropleth (metric selector; a click opens the
-// province's page) and the national epidemic curve.
+// province's page) and the national epidemic curve. The "risk level" and "response
+// level" layers are fetched from the public API when first chosen.
 (function () {
   "use strict";
   var L = FK.labels;
@@ -26,7 +27,56 @@
     return out;
   }
 
+  // Categorical layers: code -> {rank, name, note}; colours by rank.
+  var LAYER_COLORS = {
+    response_level: ["#eaecf0", "#1d4ed8", "#facc15", "#f97316", "#b91c1c"],
+    risk_level: ["#12b76a", "#fdb022", "#f04438", "#912018"]
+  };
+  var layers = {};
+
+  function layerPieces(metric) {
+    var layer = layers[metric];
+    return layer.legend.map(function (entry) {
+      return { value: entry.rank, label: entry.label, color: LAYER_COLORS[metric][Math.min(entry.rank, LAYER_COLORS[metric].length - 1)] };
+    });
+  }
+
+  function loadLayer(el, metric) {
+    if (layers[metric]) return Promise.resolve(layers[metric]);
+    var T = FK.data(el, "layerLabels") || {};
+    var lang = document.body.dataset.lang;
+    var url = metric === "risk_level" ? el.dataset.riskUrl : el.dataset.responseUrl;
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then(function (body) {
+      var byCode = {};
+      var legend;
+      if (metric === "response_level") {
+        legend = ["none", "IV", "III", "II", "I"].map(function (lv, rank) { return { rank: rank, label: T[lv] || lv }; });
+        body.items.forEach(function (i) {
+          byCode[i.region_code] = { rank: i.rank, level: i.level, name: lang === "zh" ? i.level_zh : i.level_en,
+                                    note: i.inherited ? T.inherited + " " + i.source_region : "" };
+        });
+      } else {
+        var names = {};
+        body.items.forEach(function (i) {
+          names[i.rank] = lang === "zh" ? i.level_zh : i.level_en;
+          byCode[i.region_code] = { rank: i.rank, level: i.level, name: names[i.rank],
+                                    note: lang === "zh" ? i.explanation_zh : i.explanation_en };
+        });
+        legend = body.ruleset.levels.map(function (lv, rank) { return { rank: rank, label: names[rank] || lv }; });
+      }
+      layers[metric] = { byCode: byCode, legend: legend };
+      return layers[metric];
+    });
+  }
+
   function value(row, metric) {
+    if (layers[metric]) {
+      var entry = layers[metric].byCode[row.region_code];
+      return entry ? entry.rank : null;
+    }
     var f = row.figures;
     if (!f) return null;
     if (metric === "rt") return f.rt && f.rt.mean !== null ? f.rt.mean : null;
@@ -52,6 +102,10 @@
             if (!row) return p.name;
             var name = lang === "zh" ? row.name_zh : row.name_en;
             var v = value(row, metric);
+            if (layers[metric]) {
+              var entry = layers[metric].byCode[row.region_code];
+              return name + "<br>" + (entry ? entry.name + (entry.note ? "<br><small>" + entry.note + "</small>" : "") : L.no_data);
+            }
             var text = v === null ? (metric === "rt" && row.figures ? L.too_few : L.no_data)
                                   : FK.fmt(v, metric === "rt" || metric === "incidence_14d");
             if (metric === "rt" && v !== null) {
@@ -60,7 +114,7 @@
             return name + "<br>" + metricLabels[metric] + ": " + text;
           }
         },
-        visualMap: { type: "piecewise", pieces: pieces(metric), left: 0, bottom: 0,
+        visualMap: { type: "piecewise", pieces: layers[metric] ? layerPieces(metric) : pieces(metric), left: 0, bottom: 0,
                      itemWidth: 12, itemHeight: 10, textStyle: { fontSize: 10 } },
         series: [{
           type: "map", map: "china", nameProperty: "id", roam: false,
@@ -73,14 +127,39 @@
         }]
       }, { replaceMerge: ["series", "visualMap"] });
       el.dataset.metric = metric;
+      if (layers[metric]) {
+        var shown = {};
+        Object.keys(layers[metric].byCode).forEach(function (code) { shown[code] = layers[metric].byCode[code].level; });
+        el.dataset.layer = JSON.stringify(shown);
+      } else {
+        delete el.dataset.layer;
+      }
+    }
+
+    function choose(metric) {
+      if (!LAYER_COLORS[metric]) { render(metric); return; }
+      el.dataset.loading = metric;
+      loadLayer(el, metric).then(function () {
+        delete el.dataset.loading;
+        var checked = document.querySelector("input[name=map-metric]:checked");
+        if (checked && checked.value === metric) render(metric);
+      }).catch(function () {
+        delete el.dataset.loading;
+        var note = document.createElement("p");
+        note.className = "note";
+        note.setAttribute("role", "status");
+        note.textContent = (FK.data(el, "layerLabels") || {}).unavailable || L.unavailable;
+        el.parentNode.insertBefore(note, el);
+        el.dataset.layerError = metric;
+      });
     }
 
     var radios = document.querySelectorAll("input[name=map-metric]");
     radios.forEach(function (radio) {
-      radio.addEventListener("change", function () { if (radio.checked) render(radio.value); });
+      radio.addEventListener("change", function () { if (radio.checked) choose(radio.value); });
     });
     var checked = document.querySelector("input[name=map-metric]:checked");
-    render(checked ? checked.value : "new_confirmed");
+    choose(checked ? checked.value : "new_confirmed");
     chart.on("click", function (p) {
       if (!byCode[p.name]) return;
       var date = el.dataset.date;

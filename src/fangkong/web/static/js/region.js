@@ -100,4 +100,55 @@
     });
     el.dataset.rendered = String(items.length);
   });
+
+  // Risk level and response level badges (public API); a badge is shown only when the
+  // API answers: no placeholder figures.
+  var badges = document.getElementById("status-badges");
+  if (badges) {
+    var T = FK.data(badges, "labels") || {};
+    var lang = document.body.dataset.lang;
+    var code = badges.dataset.region;
+    var json = function (url) {
+      return fetch(url, { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; }, function () { return null; });
+    };
+    var badge = function (kind, cls, label, text, title) {
+      var el = document.createElement("span");
+      el.className = "badge " + cls;
+      el.dataset.kind = kind;
+      el.title = title || "";
+      var b = document.createElement("b");
+      b.textContent = label + ": ";
+      el.appendChild(b);
+      el.appendChild(document.createTextNode(text));
+      return el;
+    };
+    var at = badges.dataset.at ? "?at=" + encodeURIComponent(badges.dataset.at) : "";
+    var risk = badges.dataset.date
+      ? json("/api/v1/risk/regions/" + code + "/history?until=" + badges.dataset.date) : Promise.resolve(null);
+    Promise.all([json("/api/v1/response/regions/" + code + at), risk]).then(function (got) {
+      var response = got[0], riskBody = got[1];
+      if (response) {
+        var note = response.inherited ? " (" + T.inherited + " " + response.source_region + ")" : "";
+        var measures = (response.measures || []).map(function (m) { return lang === "zh" ? m.text_zh : m.text_en; });
+        var el = badge("response", "level-" + response.level, T.response,
+                       (lang === "zh" ? response.level_zh : response.level_en) + note,
+                       measures.length ? T.measures + ": " + measures.join("; ") : "");
+        el.dataset.level = response.level;
+        badges.appendChild(el);
+      }
+      if (riskBody && riskBody.current) {
+        var c = riskBody.current;
+        var r = badge("risk", "risk-" + c.rank, T.risk, lang === "zh" ? c.level_zh : c.level_en,
+                      (lang === "zh" ? c.explanation_zh + " " + c.strategy_zh : c.explanation_en + " " + c.strategy_en));
+        r.dataset.level = c.level;
+        var why = document.createElement("small");
+        why.textContent = " " + (lang === "zh" ? c.explanation_zh : c.explanation_en);
+        r.appendChild(why);
+        badges.appendChild(r);
+      }
+      badges.hidden = !badges.children.length;
+      badges.dataset.rendered = String(badges.children.length);
+    });
+  }
 })();
