@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, or_, select
 
+from fangkong.core.regions import RegionTree
 from fangkong.core.reports import COUNT_FIELDS, FLOW_FIELDS
 from fangkong.services.errors import Invalid, NotFound
 from fangkong.store import models as m
@@ -114,6 +117,58 @@ def pick_source(coverage: dict[str, int], priority: tuple[str, ...]) -> str | No
         return (-coverage[src], order, src)
 
     return min(coverage, key=rank)
+
+
+#: Longest span of days read into one (regions × days) matrix (ten years): bounds memory
+#: and time of the analytics that classify or scan every region and day.
+MAX_SERIES_DAYS = 3653
+
+
+@dataclass(slots=True)
+class SeriesRows:
+    """Daily rows of many regions, one source each, laid out on a common day axis."""
+
+    codes: list[str]
+    chosen: dict[str, str]
+    rows: list[Any]
+    start: date
+    days: int
+
+
+def one_source_per_region(
+    rows: Sequence[Any],
+    tree: RegionTree,
+    priority: tuple[str, ...],
+    *,
+    until: date,
+    parent: str | None = None,
+    date_field: str = "to",
+) -> SeriesRows:
+    """Keep, for each region (below ``parent`` when given), the rows of the source that
+    covers it best (:func:`pick_source`), from the first kept day up to ``until``.
+
+    Rows need ``region_code``, ``source`` and ``report_date``. A span longer than
+    :data:`MAX_SERIES_DAYS` is refused, naming ``date_field``."""
+    coverage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        coverage[r.region_code][r.source] += 1
+    chosen: dict[str, str] = {}
+    for code, cov in coverage.items():
+        if parent and not tree.is_within(code, parent):
+            continue
+        src = pick_source(dict(cov), priority)
+        if src:
+            chosen[code] = src
+    kept = [r for r in rows if chosen.get(r.region_code) == r.source]
+    start = min((r.report_date for r in kept), default=until)
+    days = (until - start).days + 1
+    if days > MAX_SERIES_DAYS:
+        raise Invalid(
+            f"{until.isoformat()} is {days:,} days after the first figures ({start.isoformat()}); "
+            f"at most {MAX_SERIES_DAYS:,} days are analysed at once",
+            field=date_field,
+        )
+    return SeriesRows(sorted(chosen), chosen, kept, start, days)
 
 
 def daily_series(

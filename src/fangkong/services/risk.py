@@ -12,7 +12,6 @@ are stored in ``risk_rulesets`` with their own name, version and unit.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -26,7 +25,7 @@ from fangkong.core.regions import RegionTree
 from fangkong.core.rules import risk as rules
 from fangkong.services.auth import authorize
 from fangkong.services.errors import Conflict, Invalid, NotFound
-from fangkong.services.regions import pick_source
+from fangkong.services.regions import one_source_per_region
 from fangkong.settings import Settings
 from fangkong.store import models as m
 
@@ -157,10 +156,6 @@ class UnitData:
         self.start, self.new, self.clusters = start, new, clusters
 
 
-#: Longest span of days classified in one request (ten years): bounds memory and time.
-MAX_SPAN_DAYS = 3653
-
-
 def load_units(
     engine: Engine,
     settings: Settings,
@@ -193,26 +188,16 @@ def load_units(
             ).where(C.cluster_id.is_not(None))
         ).all()
     names = {r.region_code: (r.name_zh, r.name_en) for r in regions}
-    coverage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for r in rows:
-        coverage[r.region_code][r.source] += 1
-    chosen: dict[str, str] = {}
-    for code, cov in coverage.items():
-        if parent and not tree.is_within(code, parent):
-            continue
-        src = pick_source(dict(cov), settings.source_priority)
-        if src:
-            chosen[code] = src
-    codes = sorted(chosen)
-    kept = [r for r in rows if chosen.get(r.region_code) == r.source]
-    start = min((r.report_date for r in kept), default=until)
-    days = (until - start).days + 1
-    if days > MAX_SPAN_DAYS:
-        raise Invalid(
-            f"{until.isoformat()} is {days:,} days after the first figures ({start.isoformat()}); "
-            f"classifications span at most {MAX_SPAN_DAYS:,} days",
-            field=date_field,
-        )
+    series = one_source_per_region(
+        rows, tree, settings.source_priority, until=until, parent=parent, date_field=date_field
+    )
+    codes, chosen, kept, start, days = (
+        series.codes,
+        series.chosen,
+        series.rows,
+        series.start,
+        series.days,
+    )
     index = {c: i for i, c in enumerate(codes)}
     new = np.zeros((len(codes), max(days, 1)), dtype=np.int64)
     last: dict[str, date] = {}

@@ -10,7 +10,6 @@ acknowledged, dismissed) across rescans; a status change is audited.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from fangkong.core.reports import FLOW_FIELDS
 from fangkong.core.rules import aberration, quality
 from fangkong.services.auth import authorize
 from fangkong.services.errors import Invalid, NotFound
-from fangkong.services.regions import pick_source
+from fangkong.services.regions import one_source_per_region
 from fangkong.settings import Settings
 from fangkong.store import models as m
 
@@ -62,10 +61,6 @@ class Series:
         return self.start + timedelta(days=t)
 
 
-#: Longest span of days loaded for a scan (ten years): bounds memory and time.
-MAX_SPAN_DAYS = 3653
-
-
 def load_series(
     engine: Engine,
     settings: Settings,
@@ -99,26 +94,16 @@ def load_series(
         missing = sorted(set(region_codes) - set(names))
         if missing:
             raise NotFound(f"no region with code {missing[0]!r}", field="region")
-    coverage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for r in rows:
-        coverage[r.region_code][r.source] += 1
-    chosen = {}
-    for code, cov in coverage.items():
-        if parent and not tree.is_within(code, parent):
-            continue
-        src = pick_source(dict(cov), settings.source_priority)
-        if src:
-            chosen[code] = src
-    codes = sorted(chosen)
-    kept = [r for r in rows if chosen.get(r.region_code) == r.source]
-    start = min((r.report_date for r in kept), default=until)
-    days = (until - start).days + 1
-    if days > MAX_SPAN_DAYS:
-        raise Invalid(
-            f"{until.isoformat()} is {days:,} days after the first figures ({start.isoformat()}); "
-            f"a scan spans at most {MAX_SPAN_DAYS:,} days",
-            field="to",
-        )
+    series = one_source_per_region(
+        rows, tree, settings.source_priority, until=until, parent=parent, date_field="to"
+    )
+    codes, chosen, kept, start, days = (
+        series.codes,
+        series.chosen,
+        series.rows,
+        series.start,
+        series.days,
+    )
     index = {c: i for i, c in enumerate(codes)}
     values = np.full((len(codes), days), np.nan)
     last: dict[str, date] = {}
