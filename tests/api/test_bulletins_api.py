@@ -9,28 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from fangkong.api.app import create_app
-from fangkong.core.access import CLI_ACTOR
-from fangkong.services import users
-from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
 from fangkong.store import models as m
+from support import bearer
 
 BULLETIN = Path(__file__).resolve().parents[1] / "fixtures" / "bulletins" / "nhc_2020-02-13.txt"
 URL = "/api/v1/imports/bulletin"
-
-
-def bearer(engine: Engine, username: str, role: str, jurisdiction: str) -> dict[str, str]:
-    users.create_user(
-        engine,
-        CLI_ACTOR,
-        username=username,
-        password="correct horse battery",
-        role=role,
-        jurisdiction=jurisdiction,
-        tree=region_tree(engine),
-    )
-    token, _ = users.create_token(engine, CLI_ACTOR, username)
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -13,36 +13,13 @@ from typer.testing import CliRunner
 
 from fangkong.api.app import create_app
 from fangkong.cli import app as cli_app
-from fangkong.core.access import CLI_ACTOR
-from fangkong.services import users
-from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
-
-
-def bearer(engine: Engine, username: str, role: str, jurisdiction: str) -> dict[str, str]:
-    users.create_user(
-        engine,
-        CLI_ACTOR,
-        username=username,
-        password="correct horse battery",
-        role=role,
-        jurisdiction=jurisdiction,
-        tree=region_tree(engine),
-    )
-    token, _ = users.create_token(engine, CLI_ACTOR, username)
-    return {"Authorization": f"Bearer {token}"}
+from support import bearer, problem
 
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> TestClient:
     return TestClient(create_app(settings, engine))
-
-
-def problem(answer: Any, status: int) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = answer.json()
-    return body
 
 
 def test_directive_lifecycle_over_http(client: TestClient, engine: Engine) -> None:

@@ -6,24 +6,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from fangkong.api.app import create_app
-from fangkong.core.access import CLI_ACTOR
-from fangkong.services import users
-from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from support import bearer
 
 
 def admin_headers(engine: Engine) -> dict[str, str]:
-    users.create_user(
-        engine,
-        CLI_ACTOR,
-        username="root.admin",
-        password="correct horse battery",
-        role="admin",
-        jurisdiction="*",
-        tree=region_tree(engine),
-    )
-    token, _ = users.create_token(engine, CLI_ACTOR, "root.admin")
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(engine, "root.admin", "admin", "*")
 
 
 def test_non_json_body_is_415(settings: Settings, engine: Engine) -> None:

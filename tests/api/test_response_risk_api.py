@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,40 +10,18 @@ from sqlalchemy import Engine
 
 from fangkong.api.app import create_app
 from fangkong.core.access import CLI_ACTOR
-from fangkong.services import users
 from fangkong.services.daily_import import import_daily_file
-from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from support import bearer, problem
 
 PROVINCES = Path(
     "/work/shared/data/china/canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
 )
 
 
-def bearer(engine: Engine, username: str, role: str, jurisdiction: str) -> dict[str, str]:
-    users.create_user(
-        engine,
-        CLI_ACTOR,
-        username=username,
-        password="correct horse battery",
-        role=role,
-        jurisdiction=jurisdiction,
-        tree=region_tree(engine),
-    )
-    token, _ = users.create_token(engine, CLI_ACTOR, username)
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> TestClient:
     return TestClient(create_app(settings, engine))
-
-
-def problem(answer: Any, status: int) -> dict[str, object]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, object] = answer.json()
-    return body
 
 
 def test_declare_and_read_response_levels(client: TestClient, engine: Engine) -> None:
