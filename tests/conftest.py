@@ -26,6 +26,24 @@ PG_ADMIN_URL = os.environ.get(
 )
 #: Tables that tests write; emptied (children first) before every test.
 MUTABLE_TABLES = (
+    # Bulletins (issue 4)
+    "bulletins",
+    # Resources (issue 6), children first; supply_items is reference data (kept)
+    "pairing_assignments",
+    "medical_teams",
+    "allocation_explanations",
+    "stock_movements",
+    "shipment_lines",
+    "shipments",
+    "allocation_plans",
+    "supply_request_lines",
+    "supply_requests",
+    "donations",
+    "stock_balances",
+    "supply_lots",
+    "hospital_occupancy",
+    "warehouses",
+    "hospitals",
     # Command (issue 5), children first
     "warning_signals",
     "event_reports",

@@ -13,14 +13,17 @@ from sqlalchemy import Engine
 from fangkong import __version__
 from fangkong.api.auth import install_auth
 from fangkong.api.problems import install_problem_handlers
+from fangkong.api.routes import allocation as allocation_routes
 from fangkong.api.routes import breakdowns as breakdown_routes
 from fangkong.api.routes import bulletins as bulletin_routes
+from fangkong.api.routes import bulletins_publish as bulletin_publish_routes
 from fangkong.api.routes import cases as case_routes
 from fangkong.api.routes import daily as daily_routes
 from fangkong.api.routes import delays as delay_routes
 from fangkong.api.routes import directives as directive_routes
 from fangkong.api.routes import forecast as forecast_routes
 from fangkong.api.routes import health, regions
+from fangkong.api.routes import hospitals as hospital_routes
 from fangkong.api.routes import imports as import_routes
 from fangkong.api.routes import opendata as opendata_routes
 from fangkong.api.routes import response as response_routes
@@ -28,6 +31,7 @@ from fangkong.api.routes import risk as risk_routes
 from fangkong.api.routes import rt as rt_routes
 from fangkong.api.routes import scenarios as scenario_routes
 from fangkong.api.routes import session as session_routes
+from fangkong.api.routes import supplies as supply_routes
 from fangkong.api.routes import timeliness as timeliness_routes
 from fangkong.api.routes import users as user_routes
 from fangkong.api.routes import warnings as warning_routes
@@ -72,6 +76,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(daily_routes.router)
     app.include_router(case_routes.router)
     app.include_router(bulletin_routes.router)
+    app.include_router(bulletin_publish_routes.router)
     app.include_router(import_routes.router)
     app.include_router(delay_routes.router)
     app.include_router(rt_routes.router)
@@ -83,6 +88,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(warning_routes.router)
     app.include_router(directive_routes.router)
     app.include_router(timeliness_routes.router)
+    app.include_router(hospital_routes.router)
+    app.include_router(hospital_routes.teams_router)
+    app.include_router(supply_routes.router)
+    app.include_router(supply_routes.donations_router)
+    app.include_router(allocation_routes.router)
+    app.include_router(allocation_routes.shipments_router)
     install_pages(app)
     return app
 

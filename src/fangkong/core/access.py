@@ -33,6 +33,9 @@ class Permission(StrEnum):
     COMMAND = "command"
     #: Acknowledge directives and report progress on them (issue 5).
     RESPOND = "respond"
+    #: Run depots and stock (lots, movements, donations) and confirm, dispatch or cancel
+    #: shipments (issue 6); requests are approved and allocated with ``COMMAND``.
+    LOGISTICS = "logistics"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -67,7 +70,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RESPOND,
         }
     ),
-    Role.LOGISTICS: frozenset({Permission.READ_AGGREGATE, Permission.RESPOND}),
+    Role.LOGISTICS: frozenset(
+        {Permission.READ_AGGREGATE, Permission.RESPOND, Permission.LOGISTICS}
+    ),
     Role.VIEWER: frozenset({Permission.READ_AGGREGATE}),
 }
 

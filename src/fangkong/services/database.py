@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fangkong.services.reference import load_reference_data
+from fangkong.services.supplies import load_catalogue
 from fangkong.settings import Settings
 from fangkong.store.db import make_engine
 from fangkong.store.migrate import current_revision, upgrade
@@ -15,6 +16,7 @@ def upgrade_database(settings: Settings) -> dict[str, Any]:
     try:
         upgrade(engine)
         counts = load_reference_data(engine)
+        load_catalogue(engine)
         return {"revision": current_revision(engine), **counts}
     finally:
         engine.dispose()

@@ -400,3 +400,361 @@ class WarningSignalRow(Base):
 
 
 # --- end Command (issue 5) ---
+
+
+# --- Resources (issue 6) ---
+#
+# Actors are stored as usernames (text), never as foreign keys to ``users``: the record
+# of who moved stock must outlive the account.
+
+
+class SupplyItemRow(Base):
+    """A catalogue item (reference data, ``fangkong/data/supplies_catalogue.csv``):
+    quantities everywhere are base units (``unit``); ``pack_size`` units leave a depot
+    together."""
+
+    __tablename__ = "supply_items"
+
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(16))
+    pack_size: Mapped[int] = mapped_column(Integer)
+
+
+class HospitalRow(Base):
+    """A designated hospital, temporary shelter hospital (方舱医院) or fever clinic,
+    with its bed capacity by type."""
+
+    __tablename__ = "hospitals"
+
+    hospital_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(24))
+    region_code: Mapped[str] = mapped_column(
+        String(16), ForeignKey("regions.region_code"), index=True
+    )
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    beds_general: Mapped[int] = mapped_column(Integer)
+    beds_isolation: Mapped[int] = mapped_column(Integer)
+    beds_icu: Mapped[int] = mapped_column(Integer)
+    beds_ventilator: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WarehouseRow(Base):
+    """A place that holds stock: a depot (kind "depot") or a hospital's own store
+    (kind "hospital", one per hospital, created with it)."""
+
+    __tablename__ = "warehouses"
+
+    warehouse_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(
+        String(16), ForeignKey("regions.region_code"), index=True
+    )
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    hospital_code: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("hospitals.hospital_code"), unique=True
+    )
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SupplyLotRow(Base):
+    """A batch of one item with one expiry date; damaged lots are unusable."""
+
+    __tablename__ = "supply_lots"
+
+    lot_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_code: Mapped[str] = mapped_column(
+        String(32), ForeignKey("supply_items.item_code"), index=True
+    )
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    damaged: Mapped[bool] = mapped_column(Boolean, default=False)
+    manufacturer: Mapped[str | None] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StockBalanceRow(Base):
+    """Units of a lot in a warehouse: the running total of the movements, kept in the
+    same transaction as each movement (and checked against them by the tests)."""
+
+    __tablename__ = "stock_balances"
+
+    warehouse_code: Mapped[str] = mapped_column(
+        String(32), ForeignKey("warehouses.warehouse_code"), primary_key=True
+    )
+    lot_code: Mapped[str] = mapped_column(
+        String(64), ForeignKey("supply_lots.lot_code"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(
+        String(32), ForeignKey("supply_items.item_code"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class DonationRow(Base):
+    """A donation received into a warehouse, with donor and provenance (public)."""
+
+    __tablename__ = "donations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    donor: Mapped[str] = mapped_column(String(256))
+    donor_kind: Mapped[str] = mapped_column(String(24))
+    provenance: Mapped[str] = mapped_column(Text)
+    received_date: Mapped[date] = mapped_column(Date)
+    item_code: Mapped[str] = mapped_column(String(32), ForeignKey("supply_items.item_code"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    lot_code: Mapped[str] = mapped_column(String(64), ForeignKey("supply_lots.lot_code"))
+    warehouse_code: Mapped[str] = mapped_column(String(32), ForeignKey("warehouses.warehouse_code"))
+    note: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SupplyRequestRow(Base):
+    """A hospital's request for supplies. Its status is derived from the line
+    quantities (core/supplies/requests.py) and deliberately not stored."""
+
+    __tablename__ = "supply_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hospital_code: Mapped[str] = mapped_column(
+        String(32), ForeignKey("hospitals.hospital_code"), index=True
+    )
+    priority: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class SupplyRequestLineRow(Base):
+    """One item of a request: quantities in base units at each step."""
+
+    __tablename__ = "supply_request_lines"
+    __table_args__ = (UniqueConstraint("request_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("supply_requests.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(32), ForeignKey("supply_items.item_code"))
+    requested: Mapped[int] = mapped_column(Integer)
+    submitted: Mapped[int | None] = mapped_column(Integer)
+    approved: Mapped[int | None] = mapped_column(Integer)
+    committed: Mapped[int] = mapped_column(Integer, default=0)
+    shipped: Mapped[int] = mapped_column(Integer, default=0)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AllocationPlanRow(Base):
+    """An optimal allocation computed from usable depot stock and approved needs."""
+
+    __tablename__ = "allocation_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_date: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(32))
+    min_fill: Mapped[float] = mapped_column(Float)
+    greedy_min_fill: Mapped[float] = mapped_column(Float)
+    unmet_units: Mapped[int] = mapped_column(Integer)
+    greedy_unmet_units: Mapped[int] = mapped_column(Integer)
+    cost_km: Mapped[float] = mapped_column(Float)
+    solve_seconds: Mapped[float] = mapped_column(Float)
+    summary: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AllocationExplanationRow(Base):
+    """Why a hospital got what it got in a plan, in plain words (zh/en)."""
+
+    __tablename__ = "allocation_explanations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("allocation_plans.id"), index=True)
+    hospital_code: Mapped[str] = mapped_column(String(32), ForeignKey("hospitals.hospital_code"))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+
+
+class ShipmentRow(Base):
+    """Supplies moving from a depot to a hospital's store: draft (from a plan) →
+    confirmed (logistics officer) → dispatched (issued) → received (with proof), or
+    cancelled before dispatch."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("allocation_plans.id"), index=True)
+    from_warehouse: Mapped[str] = mapped_column(String(32), ForeignKey("warehouses.warehouse_code"))
+    to_warehouse: Mapped[str] = mapped_column(String(32), ForeignKey("warehouses.warehouse_code"))
+    hospital_code: Mapped[str] = mapped_column(
+        String(32), ForeignKey("hospitals.hospital_code"), index=True
+    )
+    distance_km: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    carrier: Mapped[str | None] = mapped_column(String(128))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dispatched_by: Mapped[str | None] = mapped_column(String(64))
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_by: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    proof_signed_by: Mapped[str | None] = mapped_column(String(128))
+    proof_reference: Mapped[str | None] = mapped_column(String(128))
+    proof_note: Mapped[str | None] = mapped_column(Text)
+
+
+class ShipmentLineRow(Base):
+    """An item of a shipment, serving one request line (base units)."""
+
+    __tablename__ = "shipment_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    request_line_id: Mapped[int] = mapped_column(ForeignKey("supply_request_lines.id"))
+    item_code: Mapped[str] = mapped_column(String(32), ForeignKey("supply_items.item_code"))
+    packs: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    received_quantity: Mapped[int | None] = mapped_column(Integer)
+
+
+class StockMovementRow(Base):
+    """One line of the stock card (append-only; never updated or deleted)."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    item_code: Mapped[str] = mapped_column(
+        String(32), ForeignKey("supply_items.item_code"), index=True
+    )
+    lot_code: Mapped[str] = mapped_column(
+        String(64), ForeignKey("supply_lots.lot_code"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    movement_date: Mapped[date] = mapped_column(Date)
+    from_warehouse: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("warehouses.warehouse_code")
+    )
+    to_warehouse: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("warehouses.warehouse_code")
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    #: What caused the movement, e.g. "shipment:12" or "donation:3".
+    reference: Mapped[str | None] = mapped_column(String(64))
+    shipment_line_id: Mapped[int | None] = mapped_column(ForeignKey("shipment_lines.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HospitalOccupancyRow(Base):
+    """A hospital's daily bed occupancy report, by bed type."""
+
+    __tablename__ = "hospital_occupancy"
+    __table_args__ = (UniqueConstraint("hospital_code", "report_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hospital_code: Mapped[str] = mapped_column(String(32), ForeignKey("hospitals.hospital_code"))
+    report_date: Mapped[date] = mapped_column(Date)
+    occupied_general: Mapped[int] = mapped_column(Integer)
+    occupied_isolation: Mapped[int] = mapped_column(Integer)
+    occupied_icu: Mapped[int] = mapped_column(Integer)
+    occupied_ventilator: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MedicalTeamRow(Base):
+    """A medical team (医疗队) sent from a province to a hospital or region: dispatched,
+    arrived, due for rotation, returned. ``members`` is a JSON list of
+    ``{"name", "specialty"}``."""
+
+    __tablename__ = "medical_teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    origin_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    leader: Mapped[str] = mapped_column(String(128))
+    members: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(
+        String(16), ForeignKey("regions.region_code"), index=True
+    )
+    hospital_code: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("hospitals.hospital_code")
+    )
+    departure_date: Mapped[date] = mapped_column(Date)
+    arrival_date: Mapped[date | None] = mapped_column(Date)
+    rotation_due_date: Mapped[date | None] = mapped_column(Date)
+    return_date: Mapped[date | None] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PairingRow(Base):
+    """A province-to-city pairing assignment (对口支援): one province supports one city."""
+
+    __tablename__ = "pairing_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    province_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    city_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- end Resources (issue 6) ---
+
+
+# --- Bulletins (issue 4) ---
+
+
+class BulletinRow(Base):
+    """A daily bulletin of a region and date: a draft (``version`` NULL) or a published,
+    frozen, numbered version (1, 2, …) with its figures (JSON), both texts, the check
+    results (JSON) and, for a correction, the reason and the changes from the previous
+    version (JSON). Published rows are never updated: a correction is a new row."""
+
+    __tablename__ = "bulletins"
+    __table_args__ = (
+        UniqueConstraint("region_code", "report_date", "version"),
+        Index("ix_bulletins_status_published_at", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(String(16), ForeignKey("regions.region_code"))
+    report_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(Integer)
+    figures: Mapped[str] = mapped_column(Text)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    checks: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- end Bulletins (issue 4) ---

@@ -64,6 +64,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("risk", N_("Risk zoning")),
     ("directives", N_("Directives")),
     ("timeliness", N_("Timeliness")),
+    ("bulletins", N_("Bulletins")),
 )
 
 #: Labels of the daily-report figures (form fields and bulletin readings).
@@ -538,4 +539,29 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             error=error,
             regions=_region_options(app, c.root),
             units=UNITS,
+        )
+
+    @app.get("/{lang}/console/bulletins", response_class=HTMLResponse, include_in_schema=False)
+    def bulletins(request: Request, lang: str, draft: int | None = None) -> Response:
+        """Draft a daily bulletin, review its texts and checks, approve and publish it."""
+        from fangkong.services import bulletins as bsvc
+
+        c = signed_in(request, lang)
+        if not isinstance(c, Console):
+            return c
+        shown, error = None, None
+        if draft is not None:
+            shown, error = attempt(lambda: bsvc.get_bulletin(engine, draft))
+        provinces = [r for r in _region_options(app, c.root) if r["depth"] <= 1]
+        return page(
+            c,
+            lang,
+            "bulletins",
+            "bulletins",
+            regions=[r for r in provinces if r["level"] in ("country", "province")],
+            day=request.query_params.get("date") or "",
+            draft=shown,
+            error=error,
+            drafts=bsvc.list_drafts(engine, limit=10),
+            published=bsvc.list_published(engine, limit=10)["items"],
         )

@@ -27,6 +27,7 @@ from fangkong.services import opendata as od
 from fangkong.services import public as pub
 from fangkong.services.errors import NotFound
 from fangkong.web import i18n
+from fangkong.web.bulletin_pages import install_bulletin_pages
 from fangkong.web.console import install_console
 
 #: Vendored map files and their attribution (see static/vendor/VENDORED.md).
@@ -286,6 +287,7 @@ def install_pages(app: FastAPI) -> None:
     for code in i18n.LANGS:
         _add_lang_routes(app, code, overview, region, world, opendata, about_data)
     install_console(app, render)
+    install_bulletin_pages(app, render)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login(
