@@ -77,9 +77,6 @@ def upgrade() -> None:
         sa.Column("cluster_id", sa.String(length=64), nullable=True),
         sa.Column("import_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["import_id"], ["imports.id"], name=op.f("fk_case_records_import_id_imports")
-        ),
-        sa.ForeignKeyConstraint(
             ["region_code"],
             ["regions.region_code"],
             name=op.f("fk_case_records_region_code_regions"),
