@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -35,3 +36,10 @@ def problem(answer: Any, status: int) -> dict[str, Any]:
     assert answer.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = answer.json()
     return body
+
+
+#: The real data bundled with the package (copies of the shared data, with their sources in
+#: ``README.md`` there): tests read these, never a path outside the repository.
+DEMO_DATA = Path(__file__).resolve().parents[1] / "src" / "fangkong" / "data" / "demo"
+#: Real official bulletin texts, copied with their sources.
+BULLETINS = Path(__file__).resolve().parent / "fixtures" / "bulletins"

@@ -3,7 +3,7 @@
 Writes docs/validation/warnings.md and docs/validation/warnings.png. Run from the
 repository root: ``.venv/bin/python scripts/validation/early_warning.py``. A temporary SQLite
 database is migrated and loaded with the canghailan province series (the official
-daily figures, 2020-01-10 … 2020-06-30, from /work/shared/data/china), then scanned by
+daily figures, 2020-01-10 … 2020-06-30, bundled in src/fangkong/data/demo), then scanned by
 ``services.warnings.scan`` exactly as the API and CLI do.
 
 Checks: signals for Hubei in January 2020 and for Beijing in June 2020 (the Xinfadi
@@ -34,7 +34,7 @@ from fangkong.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "validation"
-DATA = Path("/work/shared/data/china/canghailan_china_province_daily_2020-01-10_2020-06-30.csv")
+DATA = ROOT / "src/fangkong/data/demo/canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
 FIRST, LAST = date(2020, 1, 10), date(2020, 6, 30)
 QUIET = (date(2020, 5, 1), date(2020, 6, 30))
 QUIET_MAX = 5

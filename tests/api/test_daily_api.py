@@ -4,7 +4,6 @@ and the daily series of an imported file through ``/api/v1/regions``."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,9 +15,10 @@ from fangkong.services import users
 from fangkong.services.daily_import import import_daily_file
 from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from support import DEMO_DATA
 
-CCDC = Path("/work/shared/data/china/ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv")
-CITY = Path("/work/shared/data/china/canghailan_hubei_city_daily_2020-01-10_2020-06-30.csv")
+CCDC = DEMO_DATA / "ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv"
+CITY = DEMO_DATA / "canghailan_hubei_city_daily_2020-01-10_2020-06-30.csv"
 
 
 def token_for(engine: Engine, username: str, role: str, jurisdiction: str) -> dict[str, str]:

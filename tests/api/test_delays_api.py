@@ -16,8 +16,9 @@ from fangkong.services import users
 from fangkong.services.daily_import import import_daily_file
 from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from support import DEMO_DATA
 
-CCDC = Path("/work/shared/data/china/ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv")
+CCDC = DEMO_DATA / "ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv"
 TIANJIN = (
     Path(__file__).parents[1] / "fixtures" / "delays" / "tindale2020_Tianjin135cases_revised.csv"
 )

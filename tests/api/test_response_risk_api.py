@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -12,11 +10,9 @@ from fangkong.api.app import create_app
 from fangkong.core.access import CLI_ACTOR
 from fangkong.services.daily_import import import_daily_file
 from fangkong.settings import Settings
-from support import bearer, problem
+from support import DEMO_DATA, bearer, problem
 
-PROVINCES = Path(
-    "/work/shared/data/china/canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
-)
+PROVINCES = DEMO_DATA / "canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
 
 
 @pytest.fixture

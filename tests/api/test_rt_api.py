@@ -19,9 +19,10 @@ from fangkong.cli import app as cli_app
 from fangkong.core.access import CLI_ACTOR
 from fangkong.services.daily_import import import_daily_file
 from fangkong.settings import Settings
+from support import DEMO_DATA
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "epiestim"
-CCDC = Path("/work/shared/data/china/ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv")
+CCDC = DEMO_DATA / "ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv"
 R_COLS = ["Mean(R)", "Std(R)", "Quantile.0.025(R)", "Quantile.0.05(R)", "Quantile.0.25(R)",
           "Median(R)", "Quantile.0.75(R)", "Quantile.0.95(R)", "Quantile.0.975(R)"]  # fmt: skip
 OUT_COLS = ["mean", "std", "q0.025", "q0.05", "q0.25", "q0.5", "q0.75", "q0.95", "q0.975"]

@@ -16,8 +16,9 @@ from fangkong.services.case_import import import_case_file
 from fangkong.services.errors import Forbidden
 from fangkong.settings import Settings
 from fangkong.store import models as m
+from support import DEMO_DATA
 
-LINELISTS = Path("/work/shared/data/linelists")
+LINELISTS = DEMO_DATA
 DEMO = Path(__file__).resolve().parents[2] / "src" / "fangkong" / "data" / "demo"
 
 

@@ -11,8 +11,9 @@ from typer.testing import CliRunner, Result
 
 from fangkong.cli import app
 from fangkong.settings import Settings
+from support import DEMO_DATA
 
-NATIONAL = Path("/work/shared/data/china/canghailan_china_national_daily_2020-01-10_2020-06-30.csv")
+NATIONAL = DEMO_DATA / "canghailan_china_national_daily_2020-01-10_2020-06-30.csv"
 Run = Callable[..., Result]
 
 

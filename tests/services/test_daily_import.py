@@ -20,8 +20,9 @@ from fangkong.services.export import export_daily
 from fangkong.services.import_reports import import_report
 from fangkong.settings import Settings
 from fangkong.store import models as m
+from support import DEMO_DATA
 
-CHINA = Path("/work/shared/data/china")
+CHINA = DEMO_DATA
 PROVINCE = CHINA / "canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
 CITY = CHINA / "canghailan_hubei_city_daily_2020-01-10_2020-06-30.csv"
 NATIONAL = CHINA / "canghailan_china_national_daily_2020-01-10_2020-06-30.csv"
@@ -188,7 +189,7 @@ def test_reimport_with_changed_value_makes_a_revision(
 def test_jhu_files_fill_their_own_fields(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    jhu = Path("/work/shared/data/jhu")
+    jhu = DEMO_DATA
     for measure in ("confirmed", "deaths"):
         src = jhu / f"time_series_covid19_{measure}_global.csv"
         lines = [b",".join(line.split(b",")[:60]) + b"\n" for line in src.read_bytes().splitlines()]

@@ -17,11 +17,12 @@ from fangkong.services.daily_import import import_daily_file
 from fangkong.services.errors import Forbidden, Invalid
 from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from support import DEMO_DATA
 
 FIX = Path(__file__).parents[1] / "fixtures" / "delays"
 SINGAPORE = FIX / "tindale2020_COVID-19_Singapore_data_revised.csv"
 TIANJIN = FIX / "tindale2020_Tianjin135cases_revised.csv"
-CCDC = Path("/work/shared/data/china/ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv")
+CCDC = DEMO_DATA / "ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv"
 
 
 def singapore_cases() -> list[dict[str, object]]:

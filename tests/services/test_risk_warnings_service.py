@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -14,10 +13,9 @@ from fangkong.services.daily_import import import_daily_file
 from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from support import DEMO_DATA
 
-PROVINCES = Path(
-    "/work/shared/data/china/canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
-)
+PROVINCES = DEMO_DATA / "canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
 
 
 @pytest.fixture

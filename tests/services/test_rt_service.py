@@ -16,8 +16,9 @@ from fangkong.services.case_import import import_case_file
 from fangkong.services.daily_import import import_daily_file
 from fangkong.services.errors import Invalid, NotFound
 from fangkong.settings import Settings
+from support import DEMO_DATA
 
-CCDC = Path("/work/shared/data/china/ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv")
+CCDC = DEMO_DATA / "ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv"
 DAILY_HEADER = "region_code,report_date,new_confirmed,new_confirmed_imported\n"
 
 

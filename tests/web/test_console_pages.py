@@ -20,11 +20,11 @@ from fangkong.services.daily_import import import_daily_file
 from fangkong.services.demo import demo_dir
 from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from support import BULLETINS
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-BULLETINS = Path(__file__).resolve().parents[3] / "shared" / "data" / "bulletins"
 PASSWORD = "correct horse battery"
 PROVINCES = "canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
 PAGES = ("", "/report", "/import", "/response", "/risk?unit=province", "/directives", "/timeliness")
@@ -211,7 +211,6 @@ def test_file_import_shows_its_report_and_rejected_row(session, tmp_path: Path) 
     s.check()
 
 
-@pytest.mark.skipif(not BULLETINS.is_dir(), reason="needs ../shared/data/bulletins")
 def test_bulletin_reader_dry_run_then_store(session) -> None:  # type: ignore[no-untyped-def]
     s = session(1280)
     page = s.login("command", "/zh/console/import")

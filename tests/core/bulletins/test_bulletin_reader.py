@@ -1,5 +1,5 @@
 """The bulletin reader on the 31 real bulletins of ``tests/fixtures/bulletins`` (copied from
-``/work/shared/data/bulletins``; see their README.md and SOURCES.csv). Expected figures
+``../shared/data/bulletins``; see their README.md and SOURCES.csv). Expected figures
 are typed from the texts."""
 
 from __future__ import annotations

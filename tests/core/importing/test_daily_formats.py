@@ -19,10 +19,10 @@ from fangkong.core.importing.daily_records import DailyParse, RegionLookup
 from fangkong.core.importing.reading import open_text
 from fangkong.core.validation import ImportFormatError
 from fangkong.services.reference import bundled_aliases, bundled_regions
+from support import DEMO_DATA
 
-DATA = Path("/work/shared/data")
-CHINA = DATA / "china"
-JHU = DATA / "jhu"
+CHINA = DEMO_DATA
+JHU = DEMO_DATA
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "daily"
 TODAY = date(2024, 1, 1)
 
