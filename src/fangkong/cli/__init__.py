@@ -1,0 +1,80 @@
+"""Command-line interface (Typer + Rich): a thin layer over the services.
+
+Errors are printed as one line on standard error; exit codes: 0 success, 1 the
+operation failed or rejected rows, 2 bad usage. One module per area registers its
+commands on :data:`app` (imported at the end of this module).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import typing
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+from fangkong.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Engine
+
+    from fangkong.core.regions import RegionTree
+
+    T = typing.TypeVar("T")
+
+app = typer.Typer(
+    help="Fangkong (防控): epidemic prevention-and-control platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def open_engine() -> Engine:
+    """An engine on the configured database; the caller disposes of it."""
+    from fangkong.store.db import make_engine
+
+    return make_engine(settings().database_url)
+
+
+def run_service(call: Callable[[Engine, RegionTree], T]) -> T:
+    """Run a service call as the CLI operator; service errors become one line."""
+    from fangkong.services.errors import ServiceError
+    from fangkong.services.reference import region_tree
+
+    engine = open_engine()
+    try:
+        return call(engine, region_tree(engine))
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+#: The command modules, in the order ``fangkong --help`` lists them; each registers its
+#: commands on ``app`` when imported.
+AREAS = ("setup", "users", "data", "analytics", "command", "resources", "bulletins")
+for _area in AREAS:
+    importlib.import_module(f"fangkong.cli.{_area}")
