@@ -20,7 +20,18 @@ from fangkong.core.allocation.result import (
     unmet_need,
     violations,
 )
-from fangkong.core.allocation.solve import allocate, coverage_of, max_guaranteed_fill
+from fangkong.core.allocation.solve import (
+    TransportStage,
+    allocate,
+    coverage_of,
+    coverage_stage,
+    lower_bounds,
+    max_guaranteed_fill,
+    nearest_arcs,
+    relaxed_depot_prices,
+    transport_stage,
+    warm_start_arcs,
+)
 
 
 def random_problem(seed: int, n_t: int, n_d: int, n_h: int, n_i: int) -> AllocationProblem:
@@ -222,3 +233,32 @@ def test_bad_instances_are_refused(kwargs: dict[str, object], message: str) -> N
     base.update(kwargs)
     with pytest.raises(ValueError, match=message):
         AllocationProblem(**base)  # type: ignore[arg-type]
+
+
+def test_relaxed_prices_mark_the_scarce_depot() -> None:
+    # Two hospitals next to depot 0, which holds too little: its stock gets a price,
+    # the plentiful far depot none.
+    cost = np.array([[1.0, 1.0], [100.0, 100.0]])
+    prices = relaxed_depot_prices(cost, np.array([3, 50]), np.array([4, 4]))
+    assert prices[0] == pytest.approx(99.0)
+    assert prices[1] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_column_generation_reaches_the_all_arc_optimum_from_any_start(seed: int) -> None:
+    problem = random_problem(100 + seed, 2, 6, 15, 1)
+    cum_supply = np.cumsum(problem.supply[:, :, 0], axis=0)
+    cum_need = np.cumsum(problem.need[:, :, 0], axis=0)
+    pooled = cum_supply.sum(axis=1)
+    weight = problem.scaled_priority()[:, 0]
+    z = max_guaranteed_fill(cum_need, weight, pooled)
+    face = coverage_stage(cum_need, weight, pooled, lower_bounds(z, cum_need, weight))
+    stage = TransportStage(problem.cost, cum_supply, face)
+    warm = warm_start_arcs(problem.cost, problem.supply[:, :, 0], face.quantities)
+    every = nearest_arcs(problem.cost, 2, 6)
+    from_warm = transport_stage(stage, warm)
+    from_all = transport_stage(stage, every)
+    assert from_all.rounds == 1
+    assert from_warm.cost == pytest.approx(from_all.cost, rel=1e-9, abs=1e-6)
+    assert from_warm.cost == pytest.approx(from_all.lp_bound, rel=1e-9, abs=1e-6)
+    assert allocate(problem).outcomes[0].cost == pytest.approx(from_all.cost, rel=1e-9, abs=1e-6)
