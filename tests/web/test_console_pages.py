@@ -27,7 +27,16 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
 PROVINCES = "canghailan_china_province_daily_2020-01-10_2020-06-30.csv"
-PAGES = ("", "/report", "/import", "/response", "/risk?unit=province", "/directives", "/timeliness")
+PAGES = (
+    "",
+    "/report",
+    "/import",
+    "/response",
+    "/risk?unit=province",
+    "/warnings",
+    "/directives",
+    "/timeliness",
+)
 
 
 @pytest.fixture
@@ -293,4 +302,55 @@ def test_console_needs_sign_in(session) -> None:  # type: ignore[no-untyped-def]
     with page.expect_navigation():
         page.click("#login-form button[type=submit]")
     assert page.url.endswith("/en/console/risk?date=2020-02-01")
+    s.check()
+
+
+def test_warning_scan_stored_then_acknowledged(session, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    """Beijing's June 2020 Xinfadi outbreak: a stored scan shows its signals with their
+    explanation and a link to the daily data; acknowledging one with a note changes its
+    status. On a phone, without inline scripts."""
+    users.create_user(
+        engine,
+        CLI_ACTOR,
+        username="bj-epi",
+        password=PASSWORD,
+        role="epidemiologist",
+        jurisdiction="110000",
+        tree=region_tree(engine),
+    )
+    s = session(375, 812)
+    page = s.login("bj-epi", "/en/console/warnings")
+    assert page.get_attribute(".console-nav a[aria-current=page]", "href") == "/en/console/warnings"
+    page.fill("#f-from", "2020-06-10")
+    page.fill("#f-to", "2020-06-16")
+    page.select_option("#f-regions", ["110000"])
+    page.check("#f-store")
+    with page.expect_navigation():
+        page.click("#scan-form button[type=submit]")
+    found = page.locator("#found-table tbody tr[data-region='110000']")
+    assert found.count() >= 1
+    assert "Beijing" in found.first.inner_text()
+    assert "2020-06-1" in found.first.locator("td.wrap").inner_text()
+    link = found.first.locator("a").first.get_attribute("href") or ""
+    assert link.startswith("/en/region/110000?date=2020-06-1")
+    assert page.inner_text("#stored-counts").startswith(f"{found.count()} stored")
+    signals = page.locator("#signal-list li[data-region='110000']")
+    assert signals.count() == found.count()
+    first = signals.first
+    signal_id = first.get_attribute("data-id")
+    assert first.get_attribute("data-status") == "new"
+    first.locator("input[name=note]").fill("Xinfadi market cluster confirmed by field team")
+    with page.expect_navigation():
+        first.locator("button.set-status[value=acknowledged]").click()
+    done = page.locator(f"#signal-list li[data-id='{signal_id}']")
+    assert done.get_attribute("data-status") == "acknowledged"
+    assert done.get_attribute("class") == "just-saved"
+    assert done.locator(".chip").inner_text() == "acknowledged"
+    inline = page.evaluate("Array.from(document.scripts).filter(s => !s.src).length")
+    assert inline == 0
+    s.check()
+
+    page.goto(f"{s.base}/zh/console/warnings?status=acknowledged")
+    assert page.locator("#signal-list li").count() == 1
+    assert page.inner_text("#signal-list li .chip") == "已签收"
     s.check()

@@ -2,7 +2,8 @@
 
 Pages: the dashboard (reporting completeness of the day by region, open and escalated
 directives, recent warning signals), daily-report entry, file and bulletin import,
-emergency response levels, risk zoning, directives, and the timeliness scorecard.
+emergency response levels, risk zoning, early-warning signals, directives, and the
+timeliness scorecard.
 
 Reads are rendered on the server from the same services the API uses, with the
 signed-in user as the actor, so a page shows exactly what the API would answer that
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from fangkong.api.auth import optional_session_user, region_tree_of, signer_of
@@ -41,7 +43,7 @@ from fangkong.services import timeliness as tsvc
 from fangkong.services import warnings as wsvc
 from fangkong.services.errors import NotFound, ServiceError
 from fangkong.services.import_reports import import_report
-from fangkong.services.regions import region_subtree
+from fangkong.services.regions import get_region, region_subtree
 from fangkong.web import i18n
 
 #: The clock of the reporting system: China Standard Time (the bulletins' 0-24 h day).
@@ -62,6 +64,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("import", N_("Import")),
     ("response", N_("Response levels")),
     ("risk", N_("Risk zoning")),
+    ("warnings", N_("Early warning")),
     ("directives", N_("Directives")),
     ("timeliness", N_("Timeliness")),
     ("bulletins", N_("Bulletins")),
@@ -189,6 +192,11 @@ UNITS: tuple[tuple[str, str], ...] = (
     ("prefecture", N_("Prefecture")),
     ("county", N_("County")),
 )
+
+#: Units an early-warning scan may cover (``POST /api/v1/warnings/scan`` ``level``).
+SCAN_LEVELS: tuple[tuple[str, str], ...] = (("country", N_("Country")), *UNITS)
+#: Days of the default scan window, ending on the latest national report day.
+SCAN_DAYS = 7
 
 
 def china_today() -> date:
@@ -445,6 +453,95 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             parent=scope,
             table=table,
             error=error,
+            regions=_region_options(app, c.root),
+        )
+
+    @app.get("/{lang}/console/warnings", response_class=HTMLResponse, include_in_schema=False)
+    def warnings(
+        request: Request,
+        lang: str,
+        date_from: Annotated[str | None, Query(alias="from")] = None,
+        date_to: Annotated[str | None, Query(alias="to")] = None,
+        level: str = "province",
+        regions: Annotated[list[str] | None, Query()] = None,
+        parent: str | None = None,
+        methods: Annotated[list[str] | None, Query()] = None,
+        inserted: int | None = None,
+        unchanged: int | None = None,
+        status: str | None = None,
+        method: str | None = None,
+        region: str | None = None,
+        saved: int | None = None,
+    ) -> Response:
+        """Scan daily series for early-warning signals (EARS C1-C3, negative-binomial
+        threshold, data-quality checks; services/warnings.py) and work the stored ones:
+        a scan given in the query is read-only, storing it is a POST by the page script."""
+        c = signed_in(request, lang)
+        if not isinstance(c, Console):
+            return c
+        latest = pub.default_national_day(engine, settings.source_priority) or china_today()
+        last = _parse_date(date_to, latest)
+        first = _parse_date(date_from, last - timedelta(days=SCAN_DAYS - 1))
+        chosen = [code for code in regions or [] if code]
+        scope = parent if parent is not None else ("" if c.root == "CN" else c.root)
+        scanned, scan_error = None, None
+        if date_from and date_to:
+            scanned, scan_error = attempt(
+                lambda: wsvc.scan(
+                    engine,
+                    settings,
+                    c.tree,
+                    date_from=first,
+                    date_to=last,
+                    level=None if chosen else level,
+                    region_codes=chosen or None,
+                    methods=methods or None,
+                    parent=None if chosen else scope or None,
+                )
+            )
+        stored, error = attempt(
+            lambda: wsvc.list_signals(
+                engine,
+                c.actor,
+                c.tree,
+                region_code=region or None,
+                status=status or None,
+                method=method or None,
+                limit=200,
+            )
+        )
+        names: dict[str, Any] = {}
+        for item in stored["items"] if stored else []:
+            code = item["region_code"]
+            if code not in names:
+                names[code], _ = attempt(partial(get_region, engine, code))
+            found = names[code]
+            item["name_zh"] = found.name_zh if found else code
+            item["name_en"] = found.name_en if found else code
+        return page(
+            c,
+            lang,
+            "warnings",
+            "warnings",
+            date_from=first.isoformat(),
+            date_to=last.isoformat(),
+            level=level,
+            levels=SCAN_LEVELS,
+            chosen=chosen,
+            parent=scope,
+            methods=methods or list(wsvc.METHODS),
+            method_names=wsvc.METHOD_NAMES,
+            scanned=scanned,
+            scan_error=scan_error,
+            inserted=inserted,
+            unchanged=unchanged,
+            stored=stored,
+            error=error,
+            status=status or "",
+            method=method or "",
+            region=region or "",
+            statuses=wsvc.STATUSES,
+            saved=saved,
             regions=_region_options(app, c.root),
         )
 
