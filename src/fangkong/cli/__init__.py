@@ -19,6 +19,7 @@ from fangkong.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import date
 
     from sqlalchemy import Engine
 
@@ -43,6 +44,19 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def settings() -> Settings:
     return Settings.from_env()
+
+
+def iso_date(text: str | None, option: str) -> date | None:
+    """The ISO 8601 date given for ``option``, or ``None`` when absent; a bad value is a
+    one-line usage error (exit 2)."""
+    from datetime import date as date_cls
+
+    if not text:
+        return None
+    try:
+        return date_cls.fromisoformat(text)
+    except ValueError as exc:
+        raise fail(f"{option}: not an ISO 8601 date (YYYY-MM-DD): {text!r}", 2) from exc
 
 
 def open_engine() -> Engine:

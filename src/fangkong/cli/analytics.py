@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from fangkong.cli import app, console, err_console, fail, settings
-
-if TYPE_CHECKING:
-    pass
-
+from fangkong.cli import app, console, err_console, fail, iso_date, settings
 
 epi_app = typer.Typer(
     help="Epidemiological analytics on files (no database needed).", no_args_is_help=True
@@ -161,7 +157,6 @@ def region_rt(
 ) -> None:
     """R_t of a stored region (Cori et al. 2013, as EpiEstim) over sliding windows."""
     import json
-    from datetime import date
 
     from fangkong.services import rt as rt_svc
     from fangkong.services.errors import ServiceError
@@ -169,11 +164,7 @@ def region_rt(
 
     if output_format not in ("table", "csv", "json"):
         raise fail("--format must be table, csv or json", 2)
-    try:
-        first = date.fromisoformat(date_from) if date_from else None
-        last = date.fromisoformat(date_to) if date_to else None
-    except ValueError as exc:
-        raise fail(f"--from/--to: {exc}", 2) from exc
+    first, last = iso_date(date_from, "--from"), iso_date(date_to, "--to")
     s = settings()
     engine = make_engine(s.database_url)
     try:
@@ -284,7 +275,6 @@ def forecast_region(
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """Forecast a stored region's daily new confirmed cases (renewal equation)."""
-    from datetime import date
 
     from fangkong.services import forecast as fc_svc
     from fangkong.services.errors import ServiceError
@@ -292,10 +282,7 @@ def forecast_region(
 
     if output_format not in ("table", "csv", "json"):
         raise fail("--format must be table, csv or json", 2)
-    try:
-        first = date.fromisoformat(date_from) if date_from else None
-    except ValueError as exc:
-        raise fail(f"--from: {exc}", 2) from exc
+    first = iso_date(date_from, "--from")
     s = settings()
     engine = make_engine(s.database_url)
     try:
@@ -363,7 +350,6 @@ def epi_nowcast(
 ) -> None:
     """Nowcast cases by onset date, correcting for cases not yet reported."""
     import json
-    from datetime import date
     from pathlib import Path
 
     from fangkong.services import nowcast as nc_svc
@@ -371,10 +357,7 @@ def epi_nowcast(
 
     if output_format not in ("csv", "json"):
         raise fail("--format must be csv or json", 2)
-    try:
-        cut = date.fromisoformat(cutoff) if cutoff else None
-    except ValueError as exc:
-        raise fail(f"--cutoff: {exc}", 2) from exc
+    cut = iso_date(cutoff, "--cutoff")
     try:
         out = nc_svc.file_nowcast(Path(file), cutoff=cut, seed=seed, days=days)
     except ServiceError as exc:
@@ -479,17 +462,12 @@ def epi_growth(
 ) -> None:
     """Exponential growth rate and doubling time by log-linear regression of daily counts."""
     import json
-    from datetime import date as date_
     from pathlib import Path
 
     from fangkong.services import delays as delay_svc
     from fangkong.services.errors import ServiceError
 
-    try:
-        first = date_.fromisoformat(date_from) if date_from else None
-        last = date_.fromisoformat(date_to) if date_to else None
-    except ValueError as exc:
-        raise fail(f"--from/--to: {exc}", 2) from exc
+    first, last = iso_date(date_from, "--from"), iso_date(date_to, "--to")
     try:
         fit = delay_svc.file_growth(Path(incidence), date_from=first, date_to=last, model=model)
     except ServiceError as exc:

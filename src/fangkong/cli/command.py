@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from fangkong.cli import app, console, fail, open_engine, settings
-
-if TYPE_CHECKING:
-    pass
-
 
 # --- Command (issue 5): response levels, risk zoning, early warning ---
 

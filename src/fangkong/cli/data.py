@@ -7,14 +7,38 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fangkong.cli import app, console, err_console, fail, settings
+from fangkong.cli import app, console, err_console, fail, iso_date, settings
 
 if TYPE_CHECKING:
-    pass
+    from fangkong.services.import_runs import ImportResult
 
 
 import_app = typer.Typer(help="Import files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+
+
+def _report_and_exit(result: ImportResult) -> None:
+    """Print an import's notes and rejected rows; exit 1 unless every row was stored."""
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+    if not result.rows_rejected and result.status == "completed":
+        return
+    for issue in result.issues:
+        if issue["severity"] == "error":
+            err_console.print(
+                f"{issue['file']}:{issue['line']}: column {issue['column']!r} value "
+                f"{issue['value']!r}: {issue['reason']}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+    err_console.print(
+        f"{result.rows_rejected:,} row(s) rejected; all kept in {result.reject_file}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
 
 
 @import_app.command("cases")
@@ -96,25 +120,7 @@ def import_cases(
     finally:
         engine.dispose()
     console.print(result_summary(result), highlight=False, soft_wrap=True)
-    for note in result.notes:
-        console.print(f"note: {note}", highlight=False, soft_wrap=True)
-    if result.rows_rejected:
-        for issue in result.issues:
-            if issue["severity"] == "error":
-                err_console.print(
-                    f"{issue['file']}:{issue['line']}: column {issue['column']!r} value "
-                    f"{issue['value']!r}: {issue['reason']}",
-                    highlight=False,
-                    markup=False,
-                    soft_wrap=True,
-                )
-        err_console.print(
-            f"{result.rows_rejected:,} row(s) rejected; all kept in {result.reject_file}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(1)
+    _report_and_exit(result)
 
 
 @import_app.command("daily")
@@ -194,25 +200,7 @@ def import_daily(
         highlight=False,
         soft_wrap=True,
     )
-    for note in result.notes:
-        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
-    if result.rows_rejected or result.status != "completed":
-        for issue in result.issues:
-            if issue["severity"] == "error":
-                err_console.print(
-                    f"{issue['file']}:{issue['line']}: column {issue['column']!r} value "
-                    f"{issue['value']!r}: {issue['reason']}",
-                    highlight=False,
-                    markup=False,
-                    soft_wrap=True,
-                )
-        err_console.print(
-            f"{result.rows_rejected:,} row(s) rejected; all kept in {result.reject_file}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(1)
+    _report_and_exit(result)
 
 
 @import_app.command("bulletin")
@@ -248,7 +236,6 @@ def import_bulletin_cmd(
     """Read an official daily bulletin; with --dry-run print the JSON read, otherwise
     store it as daily reports. Exit status: 0 stored (or read), 1 refused, 2 bad usage."""
     import json
-    from datetime import date
     from pathlib import Path
 
     from fangkong.core.access import CLI_ACTOR
@@ -257,10 +244,7 @@ def import_bulletin_cmd(
     from fangkong.services.users import get_user
     from fangkong.store.db import make_engine
 
-    try:
-        day = date.fromisoformat(as_of) if as_of else None
-    except ValueError as exc:
-        raise fail(f"--date {as_of!r} is not an ISO date (YYYY-MM-DD)", 2) from exc
+    day = iso_date(as_of, "--date")
     path = Path(file)
     try:
         text = decode(path.read_bytes())
@@ -339,18 +323,13 @@ def export_daily(
     ] = None,
 ) -> None:
     """Export a region's daily series with derived cumulative columns."""
-    from datetime import date
     from pathlib import Path
 
     from fangkong.services.errors import ServiceError
     from fangkong.services.export import export_daily as run_export
     from fangkong.store.db import make_engine
 
-    try:
-        first = date.fromisoformat(date_from) if date_from else None
-        last = date.fromisoformat(date_to) if date_to else None
-    except ValueError as exc:
-        raise fail(f"--from/--to: {exc}", 2) from exc
+    first, last = iso_date(date_from, "--from"), iso_date(date_to, "--to")
     if output_format == "parquet" and output is None:
         raise fail("parquet is binary: give --output FILE", 2)
     s = settings()

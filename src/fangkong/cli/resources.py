@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from fangkong.cli import app, console, fail, run_service
+from fangkong.cli import app, console, fail, iso_date, run_service
 
 if TYPE_CHECKING:
     from datetime import date
@@ -33,14 +33,10 @@ app.add_typer(allocate_app, name="allocate")
 
 
 def _day(text: str | None, option: str) -> date:
+    """The date given for ``option``, today when absent."""
     from datetime import date as date_cls
 
-    if not text:
-        return date_cls.today()
-    try:
-        return date_cls.fromisoformat(text)
-    except ValueError as exc:
-        raise fail(f"{option}: not an ISO 8601 date: {text!r}", 2) from exc
+    return iso_date(text, option) or date_cls.today()
 
 
 @supplies_app.command("catalogue")

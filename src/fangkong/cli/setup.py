@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from fangkong.cli import app, console, fail, settings
-
-if TYPE_CHECKING:
-    pass
-
 
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

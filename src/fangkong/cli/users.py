@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from fangkong.cli import app, console, err_console, fail, open_engine
-
-if TYPE_CHECKING:
-    pass
-
 
 user_app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
