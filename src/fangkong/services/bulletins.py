@@ -45,7 +45,6 @@ from sqlalchemy.exc import IntegrityError
 from fangkong.core.access import Actor, Permission
 from fangkong.core.bulletins.checks import CUMULATIVE, run_checks
 from fangkong.core.bulletins.compose import (
-    FIGURES,
     HK_MO_TW,
     NATION,
     BulletinFigures,
@@ -53,6 +52,7 @@ from fangkong.core.bulletins.compose import (
     compose,
 )
 from fangkong.core.bulletins.places import PROVINCES
+from fangkong.core.bulletins.reader import FIGURES
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
 from fangkong.services.daily_reports import ENTITY, entity_key

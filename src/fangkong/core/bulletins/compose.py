@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from fangkong.core.bulletins.reader import FIGURES
+
 #: Region code of the nation, as in the reader (:data:`~.places.NATIONAL`).
 NATION = "CN"
 #: Hong Kong, Macao and Taiwan, in the order of the national bulletins.
@@ -49,25 +51,6 @@ _NATION_EN = (
     "and Construction Corps"
 )
 
-#: Figures of a bulletin's own region, in the order of the reader's dry-run keys.
-FIGURES: tuple[str, ...] = (
-    "new_confirmed",
-    "new_confirmed_imported",
-    "new_confirmed_local",
-    "new_deaths",
-    "new_suspected",
-    "new_recovered",
-    "new_severe",
-    "new_asymptomatic",
-    "cumulative_confirmed",
-    "cumulative_recovered",
-    "cumulative_deaths",
-    "current_confirmed",
-    "current_severe",
-    "current_suspected",
-    "close_contacts_traced",
-    "close_contacts_under_observation",
-)
 #: Figures of the imported-case block.
 IMPORTED_FIGURES: tuple[str, ...] = (
     "current_confirmed",
