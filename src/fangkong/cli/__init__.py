@@ -46,6 +46,14 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+def choose(value: str, option: str, choices: tuple[str, ...]) -> str:
+    """``value`` when it is one of ``choices``; otherwise a one-line usage error (exit 2)."""
+    if value not in choices:
+        listed = ", ".join(choices[:-1]) + " or " + choices[-1]
+        raise fail(f"{option} must be {listed}", 2)
+    return value
+
+
 def iso_date(text: str | None, option: str) -> date | None:
     """The ISO 8601 date given for ``option``, or ``None`` when absent; a bad value is a
     one-line usage error (exit 2)."""

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fangkong.cli import app, console, err_console, fail, iso_date, settings
+from fangkong.cli import app, choose, console, err_console, fail, iso_date, settings
 
 epi_app = typer.Typer(
     help="Epidemiological analytics on files (no database needed).", no_args_is_help=True
@@ -70,8 +70,7 @@ def epi_rt(
     from fangkong.services import rt as rt_svc
     from fangkong.services.errors import ServiceError
 
-    if output_format not in ("csv", "json"):
-        raise fail("--format must be csv or json", 2)
+    choose(output_format, "--format", ("csv", "json"))
     if (si_distr is None) == (si_mean is None and si_sd is None):
         raise fail("give either --si-distr FILE or --si-mean M --si-sd S", 2)
     try:
@@ -162,8 +161,7 @@ def region_rt(
     from fangkong.services.errors import ServiceError
     from fangkong.store.db import make_engine
 
-    if output_format not in ("table", "csv", "json"):
-        raise fail("--format must be table, csv or json", 2)
+    choose(output_format, "--format", ("table", "csv", "json"))
     first, last = iso_date(date_from, "--from"), iso_date(date_to, "--to")
     s = settings()
     engine = make_engine(s.database_url)
@@ -233,8 +231,7 @@ def epi_forecast(
     from fangkong.services.errors import ServiceError
     from fangkong.services.rt import read_incidence_csv
 
-    if output_format not in ("csv", "json"):
-        raise fail("--format must be csv or json", 2)
+    choose(output_format, "--format", ("csv", "json"))
     try:
         data = read_incidence_csv(Path(incidence))
         counts = list(data.local)
@@ -280,8 +277,7 @@ def forecast_region(
     from fangkong.services.errors import ServiceError
     from fangkong.store.db import make_engine
 
-    if output_format not in ("table", "csv", "json"):
-        raise fail("--format must be table, csv or json", 2)
+    choose(output_format, "--format", ("table", "csv", "json"))
     first = iso_date(date_from, "--from")
     s = settings()
     engine = make_engine(s.database_url)
@@ -355,8 +351,7 @@ def epi_nowcast(
     from fangkong.services import nowcast as nc_svc
     from fangkong.services.errors import ServiceError
 
-    if output_format not in ("csv", "json"):
-        raise fail("--format must be csv or json", 2)
+    choose(output_format, "--format", ("csv", "json"))
     cut = iso_date(cutoff, "--cutoff")
     try:
         out = nc_svc.file_nowcast(Path(file), cutoff=cut, seed=seed, days=days)
@@ -401,8 +396,7 @@ def epi_delays(
     from fangkong.services import delays as delay_svc
     from fangkong.services.errors import ServiceError
 
-    if output_format not in ("table", "json"):
-        raise fail("--format must be table or json", 2)
+    choose(output_format, "--format", ("table", "json"))
     try:
         report = delay_svc.file_delays(
             Path(file), kind, dist=dist, bootstrap=bootstrap, seed=seed, censoring=censoring
@@ -572,8 +566,7 @@ def scenario(
     from fangkong.services import scenarios as scen
     from fangkong.services.errors import ServiceError
 
-    if output_format not in ("table", "json"):
-        raise fail("--format must be table or json", 2)
+    choose(output_format, "--format", ("table", "json"))
     try:
         first = date.fromisoformat(start)
         ivs = tuple(_parse_intervention(t) for t in intervention or [])

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fangkong.cli import app, console, fail, open_engine, settings
+from fangkong.cli import app, choose, console, fail, open_engine, settings
 
 if TYPE_CHECKING:
     from datetime import date
@@ -77,8 +77,7 @@ def bulletin_draft(
     from fangkong.services.errors import ServiceError
     from fangkong.services.reference import region_tree
 
-    if lang not in ("zh", "en", "both"):
-        raise fail("--lang must be zh, en or both", 2)
+    choose(lang, "--lang", ("zh", "en", "both"))
     items = []
     for r in reason or []:
         parts = r.split(":", 2)
@@ -147,8 +146,7 @@ def bulletin_show(
     from fangkong.services import bulletins as svc
     from fangkong.services.errors import ServiceError
 
-    if lang not in ("zh", "en", "both"):
-        raise fail("--lang must be zh, en or both", 2)
+    choose(lang, "--lang", ("zh", "en", "both"))
     when = _bulletin_date(day)
     engine = open_engine()
     try:

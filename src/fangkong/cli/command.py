@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fangkong.cli import app, console, fail, open_engine, settings
+from fangkong.cli import app, choose, console, fail, open_engine, settings
 
 # --- Command (issue 5): response levels, risk zoning, early warning ---
 
@@ -118,8 +118,7 @@ def risk_classify(
         day = date.fromisoformat(on)
     except ValueError as exc:
         raise fail(f"--date: not a date (YYYY-MM-DD): {on!r}", 2) from exc
-    if lang not in ("zh", "en"):
-        raise fail("--lang must be zh or en", 2)
+    choose(lang, "--lang", ("zh", "en"))
     engine = open_engine()
     try:
         out = svc.risk_table(
@@ -355,8 +354,7 @@ def directive_list(
     from fangkong.services.errors import ServiceError
     from fangkong.services.reference import region_tree
 
-    if lang not in ("zh", "en"):
-        raise fail("--lang must be zh or en", 2)
+    choose(lang, "--lang", ("zh", "en"))
     engine = open_engine()
     try:
         tree = region_tree(engine)
@@ -401,8 +399,7 @@ def timeliness_scorecard(
         first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
     except ValueError as exc:
         raise fail("--from/--to: dates as YYYY-MM-DD", 2) from exc
-    if lang not in ("zh", "en"):
-        raise fail("--lang must be zh or en", 2)
+    choose(lang, "--lang", ("zh", "en"))
     engine = open_engine()
     try:
         out = svc.scorecard(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from fangkong.cli import app, console, fail, iso_date, run_service
+from fangkong.cli import app, choose, console, fail, iso_date, run_service
 
 if TYPE_CHECKING:
     from datetime import date
@@ -313,8 +313,7 @@ def allocaterun_service(
     from fangkong.core.access import CLI_ACTOR
     from fangkong.services import allocation as svc
 
-    if lang not in ("zh", "en"):
-        raise fail("--lang must be zh or en", 2)
+    choose(lang, "--lang", ("zh", "en"))
     day = _day(on, "--date")
     plan = run_service(
         lambda e, t: svc.run_allocation(e, CLI_ACTOR, t, plan_date=day, region_code=region)
@@ -331,8 +330,7 @@ def allocate_show(
     from fangkong.core.access import CLI_ACTOR
     from fangkong.services import allocation as svc
 
-    if lang not in ("zh", "en"):
-        raise fail("--lang must be zh or en", 2)
+    choose(lang, "--lang", ("zh", "en"))
     _print_plan(run_service(lambda e, t: svc.get_plan(e, CLI_ACTOR, t, plan_id)), lang)
 
 
