@@ -193,3 +193,41 @@ def test_a_reporter_cannot_publish(session) -> None:  # type: ignore[no-untyped-
     assert page.locator("#bulletin-publish-form").count() == 0
     assert "commander" in page.inner_text("#review")
     s.check()
+
+
+def test_reported_figures_reach_the_public_bulletin(session) -> None:  # type: ignore[no-untyped-def]
+    """The whole release path: a reporter signs in and submits Hubei's report of
+    2020-02-14 through the console form; a commander drafts Hubei's bulletin of that
+    day, which carries the reporter's figures, approves and publishes it; the public
+    reads them on the bulletin page, in Chinese and in English."""
+    reporter = session(375)
+    form = reporter.login("reporter", "/zh/console/report")
+    form.fill("#f-region_code", "420000")
+    form.fill("#f-report_date", "2020-02-14")
+    form.fill("#f-new_confirmed", "4823")
+    form.fill("#f-new_deaths", "116")
+    form.click("#report-form button[type=submit]")
+    form.wait_for_selector("#report-form[data-result=saved]")
+    reporter.check()
+
+    commander = session(1280)
+    page = commander.login("command", "/zh/console/bulletins")
+    page.select_option("#f-region_code", "420000")
+    page.fill("#f-report_date", "2020-02-14")
+    with page.expect_navigation():
+        page.click("#bulletin-draft-form button[type=submit]")
+    page.wait_for_selector("#review")
+    draft = page.inner_text(".bulletin-text[lang=zh-Hans]")
+    assert "2月14日0—24时" in draft and "4823" in draft and "116" in draft
+    assert page.locator("#checks li.fail").count() == 0
+    with page.expect_navigation():
+        page.click("#bulletin-publish-form button[type=submit]")
+    assert page.get_attribute("#review", "data-status") == "published"
+    commander.check()
+
+    public = session(375).page
+    public.goto(f"{commander.base}/zh/bulletins/420000/2020-02-14")
+    assert "4823" in public.inner_text("#bulletin .bulletin-text")
+    public.goto(f"{commander.base}/en/bulletins/420000/2020-02-14")
+    text = public.inner_text("#bulletin")
+    assert "From 0:00 to 24:00 on 14 February 2020" in text and "4,823" in text
