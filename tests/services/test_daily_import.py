@@ -74,7 +74,9 @@ def test_full_canghailan_province_file(engine: Engine, settings: Settings) -> No
     assert (result.rows_read, result.rows_inserted, result.rows_rejected) == (5509, 5509, 0)
     hubei = report(engine, "420000", "2020-02-12", "canghailan")
     assert hubei.new_confirmed == 47163 - 33366
-    assert hubei.current_suspected == 0 and hubei.new_suspected is None
+    # the archive writes 0 for the suspected cases it did not record: not reported
+    assert hubei.current_suspected is None and hubei.new_suspected is None
+    assert report(engine, "110000", "2020-02-06", "canghailan").current_suspected == 157
     with engine.connect() as conn:
         total = conn.execute(
             select(func.sum(D.new_confirmed)).where(
@@ -91,11 +93,11 @@ def test_full_canghailan_province_file(engine: Engine, settings: Settings) -> No
 
 def test_negative_increment_is_flagged_and_revised(engine: Engine, settings: Settings) -> None:
     result = import_daily_file(engine, settings, CITY, actor=CLI_ACTOR)
-    wuhan = report(engine, "420100", "2020-04-17", "canghailan")
+    wuhan = report(engine, "420100", "2020-04-16", "canghailan")
     assert wuhan.new_deaths == 1290  # Wuhan's revision of its deaths that day
     assert wuhan.new_recovered == -948
     assert "negative:new_recovered" in (wuhan.flags or "").split(",")
-    fall = [r for r in revisions(engine) if r.entity_key == "420100|2020-04-17|canghailan"]
+    fall = [r for r in revisions(engine) if r.entity_key == "420100|2020-04-16|canghailan"]
     assert [(r.entity, r.field, r.old_value, r.new_value, r.reason) for r in fall] == [
         (
             "daily_report",

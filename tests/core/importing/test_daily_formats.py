@@ -12,6 +12,7 @@ import pytest
 from fangkong.core.importing.daily_formats import (
     FORMATS,
     ParseContext,
+    canghailan_city_as_of,
     detect_format,
     parse_daily_text,
 )
@@ -91,7 +92,10 @@ def test_canghailan_province_hubei_increments(lookup: RegionLookup) -> None:
     # 48,206; the clinically diagnosed cases were added in two steps in this archive).
     assert hubei.new_confirmed == 47163 - 33366  # type: ignore[attr-defined]
     assert hubei.new_deaths == 1202 - 1068  # type: ignore[attr-defined]
-    assert hubei.current_suspected == 0  # type: ignore[attr-defined]
+    assert hubei.current_suspected is None  # type: ignore[attr-defined]  # 0: not recorded
+    assert reports[("110000", "2020-02-06")].current_suspected == 157  # type: ignore[attr-defined]
+    (note,) = [n for n in parse.notes if "current_suspected" in n]
+    assert note.startswith("5306 row(s) give 0 for current_suspected")
     first = reports[("420000", "2020-01-10")]
     assert first.new_confirmed == 41  # type: ignore[attr-defined]  # total up to day 1
     tianjin = reports[("120000", "2020-02-06")]
@@ -116,7 +120,7 @@ def test_canghailan_suspected_is_a_stock(lookup: RegionLookup) -> None:
 
 def test_canghailan_city_pseudo_units_and_wuhan_revision(lookup: RegionLookup) -> None:
     parse = parse_file(CHINA / "canghailan_hubei_city_daily_2020-01-10_2020-06-30.csv", lookup)
-    wuhan = by_key(parse)[("420100", "2020-04-17")]
+    wuhan = by_key(parse)[("420100", "2020-04-16")]
     assert wuhan.new_deaths == 1290  # type: ignore[attr-defined]  # Wuhan's revision
     assert wuhan.new_recovered == -948  # type: ignore[attr-defined]
     assert "negative:new_recovered" in wuhan.flags  # type: ignore[attr-defined]
@@ -136,7 +140,34 @@ def test_canghailan_city_pseudo_units_and_wuhan_revision(lookup: RegionLookup) -
     assert not any(i.report.region_code.startswith("4200y") for i in parse.reports)
     stored = len(parse.reports) + len(parse.rejected)
     skipped = sum(int(n.split()[0]) for n in parse.notes if "skipped: every count" in n)
-    assert stored + skipped == parse.rows_read == 2962
+    (dating,) = [n for n in parse.notes if "dated by publication" in n]
+    superseded = int(dating.split("; ")[1].split()[0])
+    assert superseded == 17  # the 17 units' rows dated 2020-02-06
+    assert stored + skipped + superseded == parse.rows_read == 2962
+
+
+def test_canghailan_city_rows_are_stored_for_their_as_of_day(lookup: RegionLookup) -> None:
+    """From 2020-02-07 the city file is dated by publication: its Hubei sum dated d is
+    the province file's Hubei figure for d - 1. Stored by as-of day, the sum of the
+    cities' daily figures equals Hubei's own on the days they agree (Wuhan's 13,436 new
+    cases of 2020-02-12, the first day of clinically diagnosed cases, included)."""
+    city = by_key(
+        parse_file(CHINA / "canghailan_hubei_city_daily_2020-01-10_2020-06-30.csv", lookup)
+    )
+    province = by_key(
+        parse_file(CHINA / "canghailan_china_province_daily_2020-01-10_2020-06-30.csv", lookup)
+    )
+    assert city[("420100", "2020-02-12")].new_confirmed == 13436  # type: ignore[attr-defined]
+    assert ("420100", "2020-06-30") not in city  # published 07-01: beyond the file
+    for day in ("2020-02-05", "2020-02-10", "2020-02-15", "2020-03-01"):
+        cities = sum(
+            r.new_confirmed or 0  # type: ignore[attr-defined]
+            for (code, d), r in city.items()
+            if d == day and code.startswith("42")
+        )
+        assert cities == province[("420000", day)].new_confirmed, day  # type: ignore[attr-defined]
+    assert canghailan_city_as_of(date(2020, 2, 6)) == date(2020, 2, 6)
+    assert canghailan_city_as_of(date(2020, 2, 7)) == date(2020, 2, 6)
 
 
 def test_ccdc_uses_totals_and_notes_disagreements(lookup: RegionLookup) -> None:

@@ -34,7 +34,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import IO, Any
 
@@ -200,6 +200,48 @@ class _LongSpec:
     stocks: Mapping[str, str]  # column -> stock field
     published: Mapping[str, str]  # column of a daily figure -> flow field it checks
     region: Callable[[_Row], tuple[str | None, tuple[str, str] | None]]
+    #: The as-of day of a row's date, for files dated by publication (see
+    #: :func:`canghailan_city_as_of`); ``None``: the dates are as-of days already.
+    as_of: Callable[[date], date] | None = None
+    #: The file writes 0 for a stock it did not record: a 0 stock cell is stored as not
+    #: reported (``None``), with a note.
+    zero_stock_unrecorded: bool = False
+
+
+#: From this file date on, the canghailan Hubei city file is dated by *publication*:
+#: the Hubei Health Commission publishes each morning the figures to 24:00 of the day
+#: before. Evidence (the bundled files): the sum of the city rows dated ``d`` equals
+#: the province file's Hubei figure for ``d − 1`` on every day from 2020-02-07 on
+#: where the figures change (e.g. 48,206 dated 02-13 is the official Hubei total to
+#: 24:00 on 02-12; Wuhan's 32,994 dated 02-13 is Wuhan's total to 24:00 on 02-12;
+#: Wuhan's revision of 2020-04-16 appears dated 04-17), while before 02-07 the two
+#: files agree day by day, and the rows dated 02-06 and 02-07 repeat the same totals.
+CANGHAILAN_CITY_PUBLICATION_DATED_FROM = date(2020, 2, 7)
+
+
+def canghailan_city_as_of(file_date: date) -> date:
+    """The as-of day of a canghailan Hubei city row dated ``file_date``."""
+    if file_date >= CANGHAILAN_CITY_PUBLICATION_DATED_FROM:
+        return file_date - timedelta(days=1)
+    return file_date
+
+
+def _superseded_by_publication(
+    points: list[CumulativePoint], dated: set[int], parse: DailyParse
+) -> list[CumulativePoint]:
+    """Where a publication-dated row (line in ``dated``) and an as-of-dated row give
+    the same region and day, the publication is the later, complete word: keep it and
+    drop the other, with a note (not a rejection: nothing in it is lost)."""
+    later = {(p.region_code, p.report_date) for p in points if p.line in dated}
+    kept = [p for p in points if p.line in dated or (p.region_code, p.report_date) not in later]
+    if dropped := len(points) - len(kept):
+        first = CANGHAILAN_CITY_PUBLICATION_DATED_FROM
+        parse.notes.append(
+            f"rows dated from {first.isoformat()} on are dated by publication and stored "
+            f"for the day before; {dropped} row(s) of {(first - timedelta(days=1)).isoformat()} "
+            "are superseded by that day's later publication"
+        )
+    return kept
 
 
 def _long_parser(spec: _LongSpec) -> Parser:
@@ -207,11 +249,20 @@ def _long_parser(spec: _LongSpec) -> Parser:
         rows: Iterator[CsvRow], header: list[str], ctx: ParseContext, parse: DailyParse
     ) -> None:
         points: list[CumulativePoint] = []
+        dated_by_publication: set[int] = set()
+        unrecorded_stocks = 0
         skipped: dict[str, int] = defaultdict(int)
         for cells in _rows(rows, header, ctx, parse):
             report_date = cells.date(spec.date_column)
+            if spec.as_of is not None and report_date is not None:
+                if (as_of := spec.as_of(report_date)) != report_date:
+                    dated_by_publication.add(cells.row.line)
+                report_date = as_of
             totals = {f: cells.count(c) for c, f in spec.cumulative.items()}
             stocks = {f: cells.count(c) for c, f in spec.stocks.items()}
+            if spec.zero_stock_unrecorded and 0 in stocks.values():
+                stocks = {f: None if v == 0 else v for f, v in stocks.items()}
+                unrecorded_stocks += 1
             published = {f: cells.count(c, allow_negative=True) for c, f in spec.published.items()}
             region_code, not_region = spec.region(cells)
             if not_region is not None and not cells.issues:
@@ -235,6 +286,13 @@ def _long_parser(spec: _LongSpec) -> Parser:
                 )
             )
         _note_skipped(parse, skipped)
+        if unrecorded_stocks:
+            parse.notes.append(
+                f"{unrecorded_stocks} row(s) give 0 for {', '.join(spec.stocks.values())}, "
+                "which this file writes when it did not record the figure: stored as not reported"
+            )
+        if dated_by_publication:
+            points = _superseded_by_publication(points, dated_by_publication, parse)
         daily_from_cumulative(points, parse, file=ctx.file)
 
     return parse_long
@@ -312,10 +370,28 @@ _parse_canghailan_national = _long_parser(
     _LongSpec("date", _CANGHAILAN_TOTALS, _CANGHAILAN_STOCKS, {}, _constant("CN"))
 )
 _parse_canghailan_province = _long_parser(
-    _LongSpec("date", _CANGHAILAN_TOTALS, _CANGHAILAN_STOCKS, {}, _by_code("provinceCode"))
+    _LongSpec(
+        "date",
+        _CANGHAILAN_TOTALS,
+        _CANGHAILAN_STOCKS,
+        {},
+        _by_code("provinceCode"),
+        # Suspected cases are recorded for 12-16 provinces a day from 2020-01-20 to
+        # 2020-02-06 only; every other cell is 0, Hubei's included on every day (it had
+        # thousands under investigation) while the national file's figure stays above
+        # 10,000 into February: a 0 here means "not recorded".
+        zero_stock_unrecorded=True,
+    )
 )
 _parse_canghailan_city = _long_parser(
-    _LongSpec("date", _CANGHAILAN_TOTALS, _CANGHAILAN_STOCKS, {}, _canghailan_city)
+    _LongSpec(
+        "date",
+        _CANGHAILAN_TOTALS,
+        _CANGHAILAN_STOCKS,
+        {},
+        _canghailan_city,
+        as_of=canghailan_city_as_of,
+    )
 )
 _parse_ccdc = _long_parser(
     _LongSpec(
