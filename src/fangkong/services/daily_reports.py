@@ -393,8 +393,11 @@ def edit_daily_report(
     Forbidden or Invalid. Changed figures are kept as revisions, as for every write."""
     check_source(source)
     the_tree = tree if tree is not None else region_tree(engine)
+    # One region is named, by its code: the (cached) tree knows whether it exists, so
+    # the full lookup of codes and aliases is not read on every edit.
+    known = frozenset({region_code}) if region_code in the_tree else frozenset()
     ctx = ParseContext(
-        "request", region_lookup(engine), today or latest_report_date(), source=source
+        "request", RegionLookup(known, {}), today or latest_report_date(), source=source
     )
     parse = DailyParse("fangkong-daily", source, ["json"])
     item = {**figures, "region_code": region_code, "report_date": report_date.isoformat()}
