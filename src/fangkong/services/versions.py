@@ -18,10 +18,13 @@ figures cannot overwrite each other without seeing it (no *lost update*):
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
@@ -39,66 +42,78 @@ UNCHECKED = _Unchecked.UNCHECKED
 IfMatch = str | None | Literal[_Unchecked.UNCHECKED]
 
 
-def etag(version: int) -> str:
-    """The strong entity tag of a record version."""
+def etag(version: int | str) -> str:
+    """The strong entity tag of a record version (or of a content digest)."""
     return f'"{version}"'
 
 
-def parse_tags(header: str | None, *, name: str) -> set[int] | None:
-    """The versions an ``If-Match``/``If-None-Match`` header names; ``{-1}`` for ``*``,
-    ``None`` when absent. Weak tags (``W/"…"``) never match an edit (strong comparison,
-    RFC 9110 §8.8.3.2); a tag that is not one of ours is refused."""
+def content_digest(value: Any) -> str:
+    """The version of a value without a version column: the first 16 hex digits of the
+    SHA-256 of its canonical JSON (equal content, equal version)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+#: An entity tag's opaque part (RFC 9110 §8.8.3: etagc, without obs-text).
+_OPAQUE = re.compile(r"^[\x21\x23-\x7e]*$")
+
+
+def parse_tags(header: str | None, *, name: str) -> set[str] | None:
+    """The opaque tags an ``If-Match``/``If-None-Match`` header names; ``{"*"}`` for
+    ``*``, ``None`` when absent. Weak tags (``W/"…"``) never match an edit (strong
+    comparison, RFC 9110 §8.8.3.2); a malformed tag is refused (Invalid)."""
     if header is None or not header.strip():
         return None
     if header.strip() == "*":
-        return {-1}
-    found: set[int] = set()
+        return {"*"}
+    found: set[str] = set()
     for part in header.split(","):
         tag = part.strip()
         if tag.startswith("W/"):
             continue
         inner = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else None
-        if inner is None or not inner.isdigit():
-            raise Invalid(
-                f'{name} must be an ETag of this API, like "3" (got {header!r})', field=name
-            )
-        found.add(int(inner))
+        if inner is None or not _OPAQUE.match(inner):
+            raise Invalid(f'{name} must list entity tags, like "3" (got {header!r})', field=name)
+        found.add(inner)
     return found
 
 
 def check_preconditions(
-    current: int | None,
+    current: int | str | None,
     *,
     if_match: IfMatch,
     if_none_match: str | None = None,
     what: str,
     last_change: str = "",
 ) -> None:
-    """Raise unless an edit of ``what`` (stored at version ``current``, ``None`` when
-    it does not exist) may proceed under the request's preconditions."""
+    """Raise unless an edit of ``what`` (stored at version ``current`` — a number or a
+    content digest — ``None`` when it does not exist) may proceed under the request's
+    preconditions."""
     if if_match is UNCHECKED:
         return
     match = parse_tags(if_match, name="If-Match")
     none_match = parse_tags(if_none_match, name="If-None-Match")
-    tag = None if current is None else etag(current)
     if current is None:
         if match is not None:
             raise PreconditionFailed(f"{what} does not exist (If-Match: {if_match})", "If-Match")
         return
-    if none_match is not None and (-1 in none_match or current in none_match):
+    now = str(current)
+    tag = etag(now)
+    shown = f"version {now}" if isinstance(current, int) else f"ETag {tag}"
+    if none_match is not None and ("*" in none_match or now in none_match):
         raise PreconditionFailed(
-            f"{what} exists already (version {current}{last_change})", "If-None-Match", tag
+            f"{what} exists already ({shown}{last_change})", "If-None-Match", tag
         )
     if match is None:
         raise PreconditionRequired(
-            f"{what} exists (version {current}{last_change}): send If-Match: {tag} "
+            f"{what} exists ({shown}{last_change}): send If-Match: {tag} "
             "with the ETag of the version you edited",
             "If-Match",
             tag,
         )
-    if -1 not in match and current not in match:
+    if "*" not in match and now not in match:
         raise PreconditionFailed(
-            f"{what} was changed by someone else: it is at version {current}{last_change}, "
+            f"{what} was changed by someone else: it is at {shown}{last_change}, "
             f"your edit was made from {if_match}; reload it and edit again",
             "If-Match",
             tag,
