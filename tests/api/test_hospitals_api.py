@@ -46,8 +46,15 @@ def test_capacity_and_icu_runway(settings: Settings, engine: Engine) -> None:
     assert client.post("/api/v1/hospitals", json=body, headers=cmd).status_code == 201
     problem(client.patch("/api/v1/hospitals/HSS/beds", json={"icu": 80}, headers=rep), 403)
     problem(client.patch("/api/v1/hospitals/HSS/beds", json={"icu": -3}, headers=cmd), 422)
-    changed = client.patch("/api/v1/hospitals/HSS/beds", json={"icu": 80}, headers=cmd)
+    blind = problem(client.patch("/api/v1/hospitals/HSS/beds", json={"icu": 80}, headers=cmd), 428)
+    assert blind["errors"][0]["parameter"] == "If-Match"
+    tag = client.get("/api/v1/hospitals/HSS", headers=cmd).headers["ETag"]
+    edit = {**cmd, "If-Match": tag}
+    changed = client.patch("/api/v1/hospitals/HSS/beds", json={"icu": 80}, headers=edit)
     assert changed.json()["beds"] == {"general": 1000, "isolation": 0, "icu": 80, "ventilator": 0}
+    assert changed.headers["ETag"] != tag
+    stale = client.patch("/api/v1/hospitals/HSS/beds", json={"icu": 90}, headers=edit)
+    assert problem(stale, 412)["etag"] == changed.headers["ETag"]
     start = DAY - timedelta(days=30)
     with engine.begin() as conn:
         conn.execute(
@@ -59,8 +66,20 @@ def test_capacity_and_icu_runway(settings: Settings, engine: Engine) -> None:
                 for i in range(31)
             ],
         )  # fmt: skip
-    occ = {"report_date": DAY.isoformat(), "occupied": {"icu": 50}}
-    assert client.put("/api/v1/hospitals/HSS/occupancy", json=occ, headers=rep).status_code == 200
+    occ = {"report_date": DAY.isoformat(), "occupied": {"icu": 45}}
+    first = client.put("/api/v1/hospitals/HSS/occupancy", json=occ, headers=rep)
+    assert first.status_code == 200 and first.headers["ETag"] == '"1"'
+    occ["occupied"] = {"icu": 50}  # a correction of the stored day needs its ETag
+    problem(client.put("/api/v1/hospitals/HSS/occupancy", json=occ, headers=rep), 428)
+    fixed = client.put(
+        "/api/v1/hospitals/HSS/occupancy", json=occ, headers={**rep, "If-Match": '"1"'}
+    )
+    assert fixed.status_code == 200 and fixed.json()["occupied_icu"] == 50
+    assert fixed.headers["ETag"] == '"2"'
+    late = client.put(
+        "/api/v1/hospitals/HSS/occupancy", json=occ, headers={**rep, "If-Match": '"1"'}
+    )
+    assert "changed by someone else" in problem(late, 412)["detail"]
     url = f"/api/v1/hospitals/runway/420100?day={DAY.isoformat()}"
     assert client.get(url).status_code == 401
     out = client.get(url, headers=cmd)

@@ -56,12 +56,20 @@ def test_declare_and_read_response_levels(client: TestClient, engine: Engine) ->
     assert len(client.get("/api/v1/response/measures/I").json()["items"]) == 5
     problem(client.get("/api/v1/response/measures/VI"), 422)
     nat = bearer(engine, "nat.cmd", "commander", "*")
+    edit = {"items": [{"text_zh": "加强监测", "text_en": "more surveillance"}], "reason": "r"}
+    blind = client.put("/api/v1/response/measures/IV", headers=nat, json=edit)
+    assert problem(blind, 428)["errors"][0]["parameter"] == "If-Match"
+    shipped = client.get("/api/v1/response/measures/IV").headers["ETag"]
     put = client.put(
-        "/api/v1/response/measures/IV",
-        headers=nat,
-        json={"items": [{"text_zh": "加强监测", "text_en": "more surveillance"}], "reason": "r"},
+        "/api/v1/response/measures/IV", headers={**nat, "If-Match": shipped}, json=edit
     )
     assert put.status_code == 200, put.text
+    assert put.headers["ETag"] != shipped
+    assert client.get("/api/v1/response/measures/IV").headers["ETag"] == put.headers["ETag"]
+    stale = client.put(
+        "/api/v1/response/measures/IV", headers={**nat, "If-Match": shipped}, json=edit
+    )
+    assert problem(stale, 412)["etag"] == put.headers["ETag"]
     problem(
         client.put(
             "/api/v1/response/measures/IV", headers=hubei, json={"items": [], "reason": "r"}

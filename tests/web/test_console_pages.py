@@ -1,6 +1,7 @@
 """The operations console in real headless Chromium (SQLite only, like the public page
 tests): declaring a response level shows on the public map and the region page; the
-daily-report form shows the server's error beside its field, then saves; a file
+daily-report form shows the server's error beside its field, then saves, and an edit
+that someone else made meanwhile is a conflict, not an overwrite; a file
 import shows its report with the rejected row; the bulletin reader's dry run and
 store; directives issued, acknowledged and progressed; every console page at 375 px
 without sideways scroll, without inline scripts, and with every request on 127.0.0.1."""
@@ -8,14 +9,15 @@ without sideways scroll, without inline scripts, and with every request on 127.0
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine
 
-from fangkong.core.access import CLI_ACTOR
-from fangkong.services import users
+from fangkong.core.access import CLI_ACTOR, Actor, Role
+from fangkong.services import daily_reports, users
 from fangkong.services.daily_import import import_daily_file
 from fangkong.services.demo import demo_dir
 from fangkong.services.reference import region_tree
@@ -186,7 +188,48 @@ def test_report_form_shows_server_error_beside_the_field_then_saves(session) -> 
     page.click("#report-form button[type=submit]")
     page.wait_for_selector("#report-form[data-result=saved]")
     assert page.is_hidden("#e-region_code")
-    assert "1 inserted" in page.inner_text("#report-status")
+    assert "created, version 1" in page.inner_text("#report-status")
+    assert page.input_value("#f-version") == "1"
+    s.check()
+
+
+def test_report_form_edits_with_its_version_and_shows_a_conflict(session, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    """The form loads the stored report with its version; an edit made meanwhile by
+    someone else (here through the API) makes the form's save a conflict, not an
+    overwrite; loading the latest figures then saving works."""
+    s = session(1280, 900)
+    page = s.login("hubei", "/en/console/report")
+    page.fill("#f-region_code", "420100")
+    page.fill("#f-report_date", "2020-02-12")
+    page.fill("#f-new_confirmed", "13436")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_selector("#report-form[data-result=saved]")
+
+    page.goto(s.base + "/en/console/report")  # a fresh form: choosing loads the report
+    page.fill("#f-region_code", "420100")
+    page.fill("#f-report_date", "2020-02-12")
+    page.locator("#f-report_date").dispatch_event("change")
+    page.wait_for_selector("#report-form[data-loaded=stored]")
+    assert page.input_value("#f-new_confirmed") == "13436"
+    assert page.input_value("#f-version") == "1"
+
+    # someone else corrects the report meanwhile (version 2)
+    daily_reports.edit_daily_report(
+        engine, {"new_deaths": 72}, region_code="420100", report_date=date(2020, 2, 12),
+        actor=Actor("hubei.other", Role.REPORTER, "420000"), if_match='"1"',
+    )  # fmt: skip
+    page.fill("#f-new_confirmed", "13437")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_selector("#report-form[data-result=conflict]")
+    assert "someone else changed this report" in page.inner_text("#report-status")
+    page.click("#report-reload")
+    page.wait_for_function("document.getElementById('f-version').value === '2'")
+    assert page.input_value("#f-new_deaths") == "72"
+    assert page.input_value("#f-new_confirmed") == "13436"  # theirs, not lost
+    page.fill("#f-new_confirmed", "13437")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_selector("#report-form[data-result=saved]")
+    assert "updated, version 3" in page.inner_text("#report-status")
     s.check()
 
 

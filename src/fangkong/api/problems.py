@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fangkong.services.errors import ServiceError
+from fangkong.services.errors import PreconditionFailed, ServiceError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -141,11 +141,23 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> JSONResponse:
         errors = [{"parameter": exc.field, "detail": exc.message}] if exc.field else None
-        title = {404: "Not found", 403: "Forbidden", 409: "Conflict"}.get(
-            exc.status, "Invalid request"
-        )
+        title = {
+            404: "Not found",
+            403: "Forbidden",
+            409: "Conflict",
+            412: "Precondition failed",
+            428: "Precondition required",
+        }.get(exc.status, "Invalid request")
+        extra: dict[str, Any] = {}
+        headers = None
+        if isinstance(exc, PreconditionFailed):
+            # The current ETag, so that the client can re-read and retry (RFC 9110 §13).
+            extra["etag"] = exc.etag
+            if exc.etag is not None:
+                headers = {"ETag": exc.etag}
         return problem_response(
-            Problem(exc.status, title, exc.message, errors=errors), str(request.url.path)
+            Problem(exc.status, title, exc.message, errors=errors, headers=headers, **extra),
+            str(request.url.path),
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -97,6 +97,6 @@ def main() -> None:
 
 #: The command modules, in the order ``fangkong --help`` lists them; each registers its
 #: commands on ``app`` when imported.
-AREAS = ("setup", "users", "data", "analytics", "command", "resources", "bulletins")
+AREAS = ("setup", "users", "data", "analytics", "command", "resources", "bulletins", "ops")
 for _area in AREAS:
     importlib.import_module(f"fangkong.cli.{_area}")

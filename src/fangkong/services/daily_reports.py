@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from fangkong.core.access import Actor, Permission, may_act_on
 from fangkong.core.importing.daily_formats import ParseContext, parse_daily_items
@@ -40,10 +41,11 @@ from fangkong.core.importing.daily_records import (
 from fangkong.core.regions import RegionTree
 from fangkong.core.reports import COUNT_FIELDS
 from fangkong.core.validation import RowIssue
-from fangkong.services.errors import Forbidden, Invalid
+from fangkong.services.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from fangkong.services.import_runs import now
 from fangkong.services.reference import region_tree
 from fangkong.services.timeliness import record_submissions
+from fangkong.services.versions import check_preconditions, etag, locked_write
 from fangkong.settings import Settings
 from fangkong.store import models as m
 
@@ -221,11 +223,9 @@ def _store_batch(
         conn.execute(insert(D), inserts)
     for provided, rows in updates.items():
         columns = (*provided, "import_id", "updated_at", "flags")
-        stmt = (
-            update(D)
-            .where(D.id == bindparam("b_id"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
-        )
+        assignments: dict[str, Any] = {c: bindparam(f"v_{c}") for c in columns}
+        assignments["version"] = D.version + 1  # every change is a new version (its ETag)
+        stmt = update(D).where(D.id == bindparam("b_id")).values(assignments)
         conn.execute(stmt.execution_options(synchronize_session=False), rows)
     if revisions:
         conn.execute(insert(m.RevisionRow), revisions)
@@ -327,3 +327,116 @@ def submit_daily_reports(
         "revisions": counts.revisions,
         "notes": parse.notes,
     }
+
+
+# --- one report, edited in place with optimistic concurrency (services/versions.py) -------
+
+
+def report_dict(row: Any) -> dict[str, Any]:
+    """A stored report as the API shows it, with its version and ETag."""
+    out: dict[str, Any] = {
+        "region_code": row.region_code,
+        "report_date": row.report_date.isoformat(),
+        "source": row.source,
+    }
+    out.update({f: getattr(row, f) for f in COUNT_FIELDS})
+    out.update(
+        flags=row.flags.split(",") if row.flags else [],
+        version=row.version,
+        etag=etag(row.version),
+        updated_at=row.updated_at.isoformat() if row.updated_at else None,
+    )
+    return out
+
+
+def _key_query(region_code: str, report_date: date, source: str) -> Any:
+    return select(D).where(
+        D.region_code == region_code, D.report_date == report_date, D.source == source
+    )
+
+
+def _what(region_code: str, report_date: date, source: str) -> str:
+    return f"the {source} report of {region_code} for {report_date.isoformat()}"
+
+
+def get_daily_report(
+    engine: Engine, region_code: str, report_date: date, source: str = "fangkong"
+) -> dict[str, Any]:
+    """One stored report with its ETag; NotFound when there is none."""
+    check_source(source)
+    with engine.connect() as conn:
+        row = conn.execute(_key_query(region_code, report_date, source)).first()
+    if row is None:
+        raise NotFound(f"no {_what(region_code, report_date, source)}", field="report_date")
+    return report_dict(row)
+
+
+def edit_daily_report(
+    engine: Engine,
+    figures: dict[str, Any],
+    *,
+    region_code: str,
+    report_date: date,
+    source: str = "fangkong",
+    actor: Actor,
+    if_match: str | None,
+    if_none_match: str | None = None,
+    tree: RegionTree | None = None,
+    today: date | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Set figures of one report, only if it is still the version the editor saw.
+
+    ``figures`` holds count fields (absent: left as stored; ``None``: not reported),
+    checked as a manual entry is (:class:`InvalidReports` names each bad member).
+    Returns the stored report and what happened (``created``, ``updated`` or
+    ``unchanged``); raises PreconditionRequired/PreconditionFailed (see versions.py),
+    Forbidden or Invalid. Changed figures are kept as revisions, as for every write."""
+    check_source(source)
+    the_tree = tree if tree is not None else region_tree(engine)
+    # One region is named, by its code: the (cached) tree knows whether it exists, so
+    # the full lookup of codes and aliases is not read on every edit.
+    known = frozenset({region_code}) if region_code in the_tree else frozenset()
+    ctx = ParseContext(
+        "request", RegionLookup(known, {}), today or latest_report_date(), source=source
+    )
+    parse = DailyParse("fangkong-daily", source, ["json"])
+    item = {**figures, "region_code": region_code, "report_date": report_date.isoformat()}
+    parse_daily_items([item], ctx, parse)
+    if parse.rejected:
+        raise InvalidReports([i for r in parse.rejected for i in r.issues])
+    check_jurisdiction(actor, {region_code}, the_tree)
+    what = _what(region_code, report_date, source)
+    counts = StoreCounts()
+    try:
+        with locked_write(engine) as conn:
+            query = _key_query(region_code, report_date, source)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            stored = conn.execute(query).first()
+            check_preconditions(
+                None if stored is None else stored.version,
+                if_match=if_match,
+                if_none_match=if_none_match,
+                what=what,
+                last_change=(
+                    f", last changed {stored.updated_at.isoformat(timespec='seconds')}"
+                    if stored is not None and stored.updated_at
+                    else ""
+                ),
+            )
+            _store_batch(
+                conn,
+                parse.reports,
+                {},
+                reason=f"edited by {actor.username}",
+                actor=actor.username,
+                import_id=None,
+                counts=counts,
+            )
+            row = conn.execute(_key_query(region_code, report_date, source)).one()
+    except IntegrityError as exc:  # PostgreSQL: created by another request meanwhile
+        raise PreconditionFailed(
+            f"{what} was created meanwhile; reload it", "If-None-Match"
+        ) from exc
+    outcome = "created" if counts.inserted else "updated" if counts.updated else "unchanged"
+    return report_dict(row), outcome

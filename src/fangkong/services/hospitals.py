@@ -19,11 +19,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
-from fangkong.services.errors import Conflict, Invalid, NotFound
+from fangkong.services.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from fangkong.services.supplies import (
     HOSPITAL_STORE,
     check_coordinates,
@@ -32,6 +33,13 @@ from fangkong.services.supplies import (
     now,
     text_field,
     within,
+)
+from fangkong.services.versions import (
+    UNCHECKED,
+    IfMatch,
+    check_preconditions,
+    etag,
+    locked_write,
 )
 from fangkong.store import models as m
 
@@ -91,6 +99,17 @@ def _get(conn: Connection, hospital_code: str) -> Any:
     return row
 
 
+def _get_for_update(conn: Connection, hospital_code: str) -> Any:
+    """The hospital's row, locked until the transaction ends (PostgreSQL)."""
+    query = select(H).where(H.hospital_code == hospital_code)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no hospital {hospital_code!r}", field="hospital_code")
+    return row
+
+
 def hospital_row(conn: Connection, hospital_code: str) -> Any:
     """The hospital's row; :class:`NotFound` when unknown."""
     return _get(conn, hospital_code)
@@ -105,6 +124,8 @@ def _occupancy_dict(row: Any, hospital: Any) -> dict[str, Any]:
         "over_capacity": over,
         "actor": row.actor,
         "updated_at": iso(row.updated_at),
+        "version": row.version,
+        "etag": etag(row.version),
     }
 
 
@@ -129,6 +150,8 @@ def hospital_dict(row: Any, latest: Any | None, day: date) -> dict[str, Any]:
         "stale": stale,
         "icu_beds_free": icu_free,
         "updated_at": iso(row.updated_at),
+        "version": row.version,
+        "etag": etag(row.version),
     }
 
 
@@ -220,19 +243,28 @@ def set_capacity(
     hospital_code: str,
     beds: dict[str, int],
     day: date | None = None,
+    *,
+    if_match: IfMatch = UNCHECKED,
 ) -> dict[str, Any]:
-    """Change the bed capacity (types not given keep their value)."""
+    """Change the bed capacity (types not given keep their value), only if the
+    hospital is still at the version ``if_match`` names (services/versions.py)."""
     unknown = set(beds) - set(BED_TYPES)
     if unknown:
         raise Invalid(f"unknown bed type {sorted(unknown)[0]!r}", field="beds")
-    with engine.begin() as conn:
-        row = _get(conn, hospital_code)
+    with locked_write(engine) as conn:
+        row = _get_for_update(conn, hospital_code)
         authorize(actor, Permission.COMMAND, row.region_code, tree)
+        check_preconditions(
+            row.version,
+            if_match=if_match,
+            what=f"the capacity of hospital {hospital_code}",
+            last_change=f", last changed at {iso(row.updated_at)}",
+        )
         current = {bed: getattr(row, f"beds_{bed}") for bed in BED_TYPES}
         conn.execute(
             update(H)
             .where(H.hospital_code == hospital_code)
-            .values(**_beds({**current, **beds}, "beds_"), updated_at=now())
+            .values(**_beds({**current, **beds}, "beds_"), updated_at=now(), version=H.version + 1)
         )
         row = _get(conn, hospital_code)
         today = day or now().date()
@@ -295,8 +327,11 @@ def report_occupancy(
     report_date: date,
     occupied: dict[str, int],
     today: date | None = None,
+    if_match: IfMatch = UNCHECKED,
+    if_none_match: str | None = None,
 ) -> dict[str, Any]:
-    """Record (or replace) the hospital's occupancy on ``report_date``."""
+    """Record the hospital's occupancy on ``report_date``, or correct the one stored —
+    only if it is still at the version ``if_match`` names (services/versions.py)."""
     day = today or now().date()
     if report_date > day:
         raise Invalid(f"report_date {report_date} is in the future", field="report_date")
@@ -304,32 +339,65 @@ def report_occupancy(
     if unknown:
         raise Invalid(f"unknown bed type {sorted(unknown)[0]!r}", field="occupied")
     values = _beds(occupied, "occupied_")
-    with engine.begin() as conn:
-        row = _get(conn, hospital_code)
-        authorize(actor, Permission.WRITE_REPORTS, row.region_code, tree)
-        known = conn.execute(
-            select(OCC.id).where(OCC.hospital_code == hospital_code, OCC.report_date == report_date)
-        ).first()
-        if known is None:
-            conn.execute(
-                insert(OCC).values(
-                    hospital_code=hospital_code,
-                    report_date=report_date,
-                    **values,
-                    actor=actor.username,
-                    updated_at=now(),
-                )
+    what = f"the occupancy report of hospital {hospital_code} for {report_date.isoformat()}"
+    try:
+        with locked_write(engine) as conn:
+            saved, row = _store_occupancy(
+                conn, actor, tree, hospital_code, report_date, values, what, if_match, if_none_match
             )
-        else:
-            conn.execute(
-                update(OCC)
-                .where(OCC.id == known.id)
-                .values(**values, actor=actor.username, updated_at=now())
-            )
-        saved = conn.execute(
-            select(OCC).where(OCC.hospital_code == hospital_code, OCC.report_date == report_date)
-        ).one()
+    except IntegrityError as exc:  # PostgreSQL: created by another request meanwhile
+        raise PreconditionFailed(
+            f"{what} was created meanwhile; reload it", "If-None-Match"
+        ) from exc
     return _occupancy_dict(saved, row)
+
+
+def _store_occupancy(
+    conn: Connection,
+    actor: Actor,
+    tree: RegionTree,
+    hospital_code: str,
+    report_date: date,
+    values: dict[str, int],
+    what: str,
+    if_match: IfMatch,
+    if_none_match: str | None,
+) -> tuple[Any, Any]:
+    row = _get(conn, hospital_code)
+    authorize(actor, Permission.WRITE_REPORTS, row.region_code, tree)
+    query = select(OCC).where(OCC.hospital_code == hospital_code, OCC.report_date == report_date)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    known = conn.execute(query).first()
+    check_preconditions(
+        None if known is None else known.version,
+        if_match=if_match,
+        if_none_match=if_none_match,
+        what=what,
+        last_change=(
+            "" if known is None else f", last changed by {known.actor} at {iso(known.updated_at)}"
+        ),
+    )
+    if known is None:
+        conn.execute(
+            insert(OCC).values(
+                hospital_code=hospital_code,
+                report_date=report_date,
+                **values,
+                actor=actor.username,
+                updated_at=now(),
+            )
+        )
+    else:
+        conn.execute(
+            update(OCC)
+            .where(OCC.id == known.id)
+            .values(**values, actor=actor.username, updated_at=now(), version=OCC.version + 1)
+        )
+    saved = conn.execute(
+        select(OCC).where(OCC.hospital_code == hospital_code, OCC.report_date == report_date)
+    ).one()
+    return saved, row
 
 
 def capacity_summary(

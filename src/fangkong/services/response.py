@@ -18,6 +18,14 @@ from fangkong.core.rules import response as rules
 from fangkong.core.rules.response import LEVEL_NAMES, ResponseLevel
 from fangkong.services.auth import authorize
 from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
+from fangkong.services.versions import (
+    UNCHECKED,
+    IfMatch,
+    check_preconditions,
+    content_digest,
+    etag,
+    locked_write,
+)
 from fangkong.store import models as m
 
 L = m.ResponseLevelRow
@@ -315,21 +323,39 @@ def list_measures(engine: Engine, level: str) -> list[dict[str, Any]]:
     if lv == ResponseLevel.NONE:
         return []
     with engine.connect() as conn:
-        stored = conn.execute(select(func.count()).select_from(M)).scalar_one()
-        if not stored:
-            return _default_measures(lv.value)
-        rows = conn.execute(select(M).where(M.level == lv.value).order_by(M.position)).all()
+        return _measures(conn, lv.value)
+
+
+def _measures(conn: Connection, level: str) -> list[dict[str, Any]]:
+    stored = conn.execute(select(func.count()).select_from(M)).scalar_one()
+    if not stored:
+        return _default_measures(level)
+    rows = conn.execute(select(M).where(M.level == level).order_by(M.position)).all()
     return [
         {"position": r.position, "category": r.category, "text_zh": r.text_zh, "text_en": r.text_en}
         for r in rows
     ]
 
 
+def measures_etag(items: list[dict[str, Any]]) -> str:
+    """The ETag of a level's measures: a digest of their content (services/versions.py)."""
+    return etag(content_digest(items))
+
+
 def replace_measures(
-    engine: Engine, actor: Actor, level: str, items: list[dict[str, Any]], reason: str
+    engine: Engine,
+    actor: Actor,
+    level: str,
+    items: list[dict[str, Any]],
+    reason: str,
+    *,
+    if_match: IfMatch = UNCHECKED,
 ) -> list[dict[str, Any]]:
     """Replace the measures of one level (national command only); the first edit stores
-    the shipped catalogue of every level, so no level loses its measures. Audited."""
+    the shipped catalogue of every level, so no level loses its measures. Audited.
+
+    Only if the level's measures are still those ``if_match`` names (their ETag, see
+    :func:`measures_etag`): two commanders editing the list cannot overwrite each other."""
     lv = level_of(level)
     if lv == ResponseLevel.NONE:
         raise Invalid("the level 'none' has no measures", field="level")
@@ -346,8 +372,15 @@ def replace_measures(
             raise Invalid(f"measure {i + 1} needs text_zh and text_en", field=f"items/{i}")
         clean.append({"position": i + 1, "category": category[:32], "text_zh": zh, "text_en": en})
     now = _now()
-    before = list_measures(engine, lv.value)
-    with engine.begin() as conn:
+    with locked_write(engine) as conn:
+        if conn.dialect.name == "postgresql":  # one editor of the catalogue at a time
+            conn.exec_driver_sql("LOCK TABLE response_measures IN EXCLUSIVE MODE")
+        before = _measures(conn, lv.value)
+        check_preconditions(
+            content_digest(before),
+            if_match=if_match,
+            what=f"the measures of level {lv.value}",
+        )
         if not conn.execute(select(func.count()).select_from(M)).scalar_one():
             for other in ("I", "II", "III", "IV"):
                 for x in _default_measures(other):

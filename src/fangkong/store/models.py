@@ -122,6 +122,8 @@ class DailyReportRow(Base):
     flags: Mapped[str | None] = mapped_column(String(256))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Write counter: one more on every change; the record's ETag (optimistic concurrency).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class CaseRecordRow(Base):
@@ -447,6 +449,8 @@ class HospitalRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Write counter: one more on every change of the capacity; the hospital's ETag.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class WarehouseRow(Base):
@@ -682,6 +686,8 @@ class HospitalOccupancyRow(Base):
     occupied_ventilator: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Write counter: one more on every correction; the report's ETag.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class MedicalTeamRow(Base):

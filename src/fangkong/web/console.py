@@ -148,6 +148,15 @@ SCRIPT_MESSAGES: dict[str, str] = {
     "action_lift": N_("This lifts the response."),
     "action_none": N_("The region already has this level."),
     "measures": N_("Measures of this level"),
+    "editing": N_("Editing the stored report,"),
+    "new_report": N_("No report stored yet for this region, date and source: a new one."),
+    "version": N_("version"),
+    "created": N_("created"),
+    "conflict": N_(
+        "Not saved: someone else changed this report after you loaded it. Your figures "
+        "were not written over theirs. Load the latest figures, check them and submit again."
+    ),
+    "reload": N_("Load the latest figures"),
 }
 
 RESPONSE_LEVELS: tuple[tuple[str, str], ...] = (

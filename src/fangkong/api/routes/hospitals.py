@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
@@ -133,45 +133,70 @@ def icu_runway(
     )
 
 
-@router.get("/{hospital_code}", summary="One hospital with its occupancy history")
+@router.get("/{hospital_code}", summary="One hospital with its occupancy history (ETag)")
 def get_hospital(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     hospital_code: str,
+    response: Response,
     day: date | None = None,
 ) -> dict[str, Any]:
-    return svc.get_hospital(engine, actor, tree, hospital_code, day or date.today())
+    found = svc.get_hospital(engine, actor, tree, hospital_code, day or date.today())
+    response.headers["ETag"] = found["etag"]  # the capacity's version (PATCH …/beds)
+    response.headers["Cache-Control"] = "no-store"
+    return found
 
 
-@router.patch("/{hospital_code}/beds", summary="Change the bed capacity")
+@router.patch(
+    "/{hospital_code}/beds",
+    summary="Change the bed capacity (If-Match: the hospital's ETag)",
+    responses={412: {"description": "Changed since read"}, 428: {"description": "No If-Match"}},
+)
 def set_capacity(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     hospital_code: str,
     body: Annotated[CapacityIn, Body()],
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> dict[str, Any]:
     beds = {k: v for k, v in body.model_dump().items() if v is not None}
-    return svc.set_capacity(engine, actor, tree, hospital_code, beds)
+    found = svc.set_capacity(engine, actor, tree, hospital_code, beds, if_match=if_match)
+    response.headers["ETag"] = found["etag"]
+    return found
 
 
-@router.put("/{hospital_code}/occupancy", summary="Report (or correct) a day's occupancy")
+@router.put(
+    "/{hospital_code}/occupancy",
+    summary="Report (or correct) a day's occupancy (If-Match to correct)",
+    responses={412: {"description": "Changed since read"}, 428: {"description": "No If-Match"}},
+)
 def report_occupancy(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     hospital_code: str,
     body: Annotated[OccupancyIn, Body()],
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=1024)] = None,
+    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> dict[str, Any]:
-    return svc.report_occupancy(
+    """A day not reported yet is created; correcting a stored day needs ``If-Match``
+    with that day's ETag (``etag`` of the day in ``occupancy_history``)."""
+    found = svc.report_occupancy(
         engine,
         actor,
         tree,
         hospital_code,
         report_date=body.report_date,
         occupied=body.occupied.model_dump(),
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
+    response.headers["ETag"] = found["etag"]
+    return found
 
 
 # --- medical teams and pairing (/api/v1/medical-teams) -------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
@@ -99,22 +99,39 @@ def declare(
     )
 
 
-@router.get("/measures/{level}", summary="Measures of a level (zh/en)")
+@router.get("/measures/{level}", summary="Measures of a level (zh/en), with their ETag")
 def measures(
     engine: Annotated[Engine, Depends(get_engine)],
     level: str,
+    response: Response,
 ) -> dict[str, Any]:
-    return {"level": svc.level_of(level).value, "items": svc.list_measures(engine, level)}
+    items = svc.list_measures(engine, level)
+    tag = svc.measures_etag(items)
+    response.headers["ETag"] = tag
+    return {"level": svc.level_of(level).value, "items": items, "etag": tag}
 
 
-@router.put("/measures/{level}", summary="Replace the measures of a level (national)")
+@router.put(
+    "/measures/{level}",
+    summary="Replace the measures of a level (national; If-Match: their ETag)",
+    responses={412: {"description": "Changed since read"}, 428: {"description": "No If-Match"}},
+)
 def put_measures(
     engine: Annotated[Engine, Depends(get_engine)],
     actor: Annotated[Actor, Depends(current_actor)],
     level: str,
     body: Annotated[MeasureList, Body()],
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> dict[str, Any]:
     items = svc.replace_measures(
-        engine, actor, level, [i.model_dump() for i in body.items], body.reason
+        engine,
+        actor,
+        level,
+        [i.model_dump() for i in body.items],
+        body.reason,
+        if_match=if_match,
     )
-    return {"level": svc.level_of(level).value, "items": items}
+    tag = svc.measures_etag(items)
+    response.headers["ETag"] = tag
+    return {"level": svc.level_of(level).value, "items": items, "etag": tag}

@@ -13,10 +13,12 @@
     return found ? decodeURIComponent(found[1]) : root.dataset.csrf;
   }
 
-  // fetch with the session: resolves to {ok, status, body}; never rejects on HTTP errors.
-  function call(method, url, body, type) {
+  // fetch with the session: resolves to {ok, status, body, etag}; never rejects on HTTP
+  // errors. ``extra`` adds request headers (e.g. If-Match for an edit).
+  function call(method, url, body, type, extra) {
     var headers = { Accept: "application/json" };
     if (method !== "GET") headers["X-CSRF-Token"] = csrf();
+    Object.keys(extra || {}).forEach(function (k) { headers[k] = extra[k]; });
     var payload = body;
     if (body !== undefined && body !== null && !(body instanceof FormData)) {
       if (type) headers["Content-Type"] = type;
@@ -28,7 +30,7 @@
         var parsed = ct.indexOf("json") >= 0 ? response.json() : response.text();
         return parsed.then(function (data) {
           if (response.status === 401) data = { title: "Unauthorized", detail: M.signed_out, status: 401 };
-          return { ok: response.ok, status: response.status, body: data };
+          return { ok: response.ok, status: response.status, body: data, etag: response.headers.get("etag") };
         });
       }, function () {
         return { ok: false, status: 0, body: { detail: M.network } };

@@ -1,7 +1,11 @@
 // Daily-report entry: the server's checks mirrored in the browser (required region and
 // date, ISO date not in the future, whole numbers, negatives only for the daily figures a
-// publisher may correct), then POST /api/v1/daily; the server's problem+json errors are
-// shown beside the field their pointer (/items/0/<field>) names.
+// publisher may correct). Choosing a region, date and source loads the stored report, if
+// any, with its version (hidden field "version", the ETag); submitting PUTs the figures
+// to /api/v1/daily/{source}/{region}/{date} with If-Match (or If-None-Match: * for a new
+// report), so that an edit made meanwhile by someone else is refused (412) and shown as
+// a conflict instead of being overwritten. Other problem+json errors are shown beside
+// the field their pointer (/<field>) or parameter names.
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -47,6 +51,55 @@
     });
   });
 
+  function itemUrl() {
+    return form.dataset.item
+      .replace("{source}", encodeURIComponent(form.source.value.trim()))
+      .replace("{region_code}", encodeURIComponent(form.region_code.value.trim()))
+      .replace("{report_date}", encodeURIComponent(form.report_date.value));
+  }
+
+  function keyValid() {
+    return ["region_code", "report_date", "source"].every(function (n) { return !check(form[n]); });
+  }
+
+  // The stored report of the chosen region, date and source: its figures and version.
+  var loading = 0;
+  function load(announce) {
+    if (!keyValid()) return Promise.resolve(null);
+    var ticket = ++loading;
+    return FKC.call("GET", itemUrl()).then(function (r) {
+      if (ticket !== loading) return null;  // a later choice superseded this one
+      if (r.status === 404) {
+        form.version.value = "";
+        form.dataset.loaded = "new";
+        if (announce) FKC.status(box, M.new_report, "");
+        return r;
+      }
+      if (!r.ok) return r;
+      inputs.forEach(function (input) {
+        if (input.dataset.count) {
+          var v = r.body[input.name];
+          input.value = v === null || v === undefined ? "" : String(v);
+          FKC.setError(input, "");
+        }
+      });
+      form.version.value = String(r.body.version);
+      form.dataset.loaded = "stored";
+      if (announce) FKC.status(box, M.editing + " " + M.version + " " + r.body.version + ".", "");
+      return r;
+    });
+  }
+  ["region_code", "report_date", "source"].forEach(function (n) {
+    form[n].addEventListener("change", function () { load(true); });
+  });
+
+  function conflict(problem) {
+    var reload = FKC.el("button", { type: "button", id: "report-reload", text: M.reload });
+    reload.addEventListener("click", function () { load(true); });
+    var current = problem && problem.etag ? " (" + M.version + " " + String(problem.etag).replace(/"/g, "") + ")" : "";
+    FKC.status(box, FKC.el("span", {}, [M.conflict + current + " ", reload]), "error");
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     FKC.clearErrors(form);
@@ -56,21 +109,23 @@
       return !!problem;
     });
     if (bad.length) { bad[0].focus(); FKC.status(box, "", ""); return; }
-    var item = { region_code: form.region_code.value.trim(), report_date: form.report_date.value };
+    var figures = {};
     inputs.forEach(function (input) {
-      if (input.dataset.count && input.value.trim() !== "") item[input.name] = Number(input.value.trim());
+      if (input.dataset.count && input.value.trim() !== "") figures[input.name] = Number(input.value.trim());
     });
+    var version = form.version.value;
+    var precondition = version ? { "If-Match": "\"" + version + "\"" } : { "If-None-Match": "*" };
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     FKC.status(box, M.saving, "");
-    FKC.call("POST", form.dataset.action, { source: form.source.value.trim(), items: [item] }).then(function (r) {
+    FKC.call("PUT", itemUrl(), figures, undefined, precondition).then(function (r) {
       button.disabled = false;
+      if (r.status === 412 || r.status === 428) { conflict(r.body); form.dataset.result = "conflict"; return; }
       if (!r.ok) { FKC.showProblem(form, r.body, box); form.dataset.result = "error"; return; }
       var b = r.body;
-      var text = M.saved + " " + [b.inserted + " " + M.inserted, b.updated + " " + M.updated,
-                                   b.unchanged + " " + M.unchanged, b.revisions + " " + M.revisions].join(", ") +
-                 (b.notes && b.notes.length ? " — " + b.notes.join("; ") : "");
-      FKC.status(box, text, "ok");
+      form.version.value = String(b.version);
+      form.dataset.loaded = "stored";
+      FKC.status(box, M.saved + " " + (M[b.result] || b.result) + ", " + M.version + " " + b.version + ".", "ok");
       form.dataset.result = "saved";
     });
   });
