@@ -27,6 +27,16 @@ class Explanation:
     en: str
 
 
+#: Base units of the catalogue (data/supplies_catalogue.csv) as the texts name them:
+#: (Chinese measure word, English plural).
+UNIT_NAMES: dict[str, tuple[str, str]] = {
+    "piece": ("个", "pieces"),
+    "pair": ("副", "pairs"),
+    "test": ("人份", "tests"),
+    "unit": ("台", "units"),
+}
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -78,8 +88,9 @@ def explain_hospital(
             for d, p in sorted(sources.items(), key=lambda kv: problem.cost[kv[0], h])
         ]
         fill = got[h, i] / need[h, i]
-        units = f"（每包{item.pack_size}{item.unit}）" if item.pack_size > 1 else ""
-        units_en = f" of {item.pack_size} {item.unit}" if item.pack_size > 1 else ""
+        unit_zh, unit_en = UNIT_NAMES.get(item.unit, (item.unit, item.unit))
+        units = f"（每包{item.pack_size}{unit_zh}）" if item.pack_size > 1 else ""
+        units_en = f" of {item.pack_size} {unit_en}" if item.pack_size > 1 else ""
         outcome = allocation.item_outcome(i)
         zh_line = (
             f"{item.name_zh}：申请{need[h, i]}包{units}，分配{got[h, i]}包，满足率{_pct(fill)}"
