@@ -20,7 +20,7 @@ from sqlalchemy import Engine, insert
 from test_console_pages import PASSWORD, Session
 
 from fangkong.core.access import CLI_ACTOR, Actor, Role
-from fangkong.services import hospitals, requests, supplies, users
+from fangkong.services import donations, hospitals, requests, supplies, users
 from fangkong.services.reference import region_tree
 from fangkong.store import models as m
 
@@ -74,6 +74,11 @@ def site(engine: Engine, live_server: str) -> str:
             engine, HUBEI_LOG, tree, warehouse_code=depot, item_code=item, lot_code=lot,
             quantity=qty, movement_date=TODAY - timedelta(days=2), expiry_date=expiry,
         )  # fmt: skip
+    donations.record_donation(
+        engine, HUBEI_LOG, tree, donor="某基金会", donor_kind="organisation",
+        provenance="上海 → 武汉，红十字会渠道", received_date=TODAY - timedelta(days=1),
+        item_code="protective_suit", quantity=200, lot_code="PS-DON-1", warehouse_code="D-YC",
+    )  # fmt: skip
     # a growing epidemic in Hubei for the ICU runway's forecast (synthetic figures)
     with engine.begin() as conn:
         conn.execute(
@@ -288,3 +293,25 @@ def test_resource_pages_fit_a_phone_without_inline_scripts(session, lang: str) -
     assert page.get_attribute("#hospital-list tr[data-hospital=JYT]", "data-stale") == "false"
     assert page.get_attribute("#runway", "data-region") == "420000"
     assert page.get_attribute("#runway", "data-days") is not None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_public_resources_page(session, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """No sign-in: the ICU runway by region and the donations, on a phone."""
+    s = session(375, 812)
+    page = s.goto(f"/{lang}/")
+    with page.expect_navigation():
+        page.click(f".site-nav a[href='/{lang}/resources']")
+    assert page.get_attribute(".site-nav a[aria-current=page]", "href") == f"/{lang}/resources"
+    rows = page.locator("#public-runway tbody tr")
+    assert rows.evaluate_all("rs => rs.map(r => r.dataset.region)") == ["CN", "420000"]
+    hubei = page.locator("#public-runway tr[data-region='420000']")
+    assert hubei.get_attribute("data-days") != "none"  # Hubei has figures to forecast
+    cells = hubei.locator("td").all_inner_texts()
+    assert cells[1:4] == ["2", "90", "55"]  # hospitals, ICU beds, occupied
+    assert page.get_attribute("#public-runway tr[data-region=CN]", "data-days") == "none"
+    donation = page.locator("#donation-list tbody tr").first
+    assert "某基金会" in donation.inner_text() and "红十字会" in donation.inner_text()
+    inline = page.evaluate("Array.from(document.scripts).filter(s => !s.src).length")
+    assert inline == 0
+    s.check()

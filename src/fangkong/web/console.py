@@ -639,9 +639,10 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             units=UNITS,
         )
 
-    from fangkong.web.resource_pages import install_resource_pages
+    from fangkong.web.resource_pages import install_public_resource_page, install_resource_pages
 
     install_resource_pages(app, signed_in, page, attempt, china_today)
+    install_public_resource_page(app, render)
 
     @app.get("/{lang}/console/bulletins", response_class=HTMLResponse, include_in_schema=False)
     def bulletins(request: Request, lang: str, draft: int | None = None) -> Response:

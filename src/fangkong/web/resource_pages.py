@@ -425,3 +425,53 @@ def _regions_with_hospitals(engine: Any, c: Any, codes: list[str]) -> list[dict[
             }
         )
     return out
+
+
+def install_public_resource_page(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
+    """``/{lang}/resources``: the public dashboard of medical resources — days until the
+    ICU beds run out in China and each province with hospitals (region totals, never a
+    hospital), and the donations received with donor and provenance (transparency; the
+    same list as ``/api/v1/donations``)."""
+    from fangkong.services import donations as dsvc
+    from fangkong.services.public import PublicCache
+    from fangkong.services.reference import region_tree
+    from fangkong.web import i18n
+
+    engine = app.state.engine
+    settings = app.state.settings
+
+    def view(request: Request, lang: str) -> HTMLResponse:
+        day = date.today()
+        cache: PublicCache = app.state.public_cache
+        key = ("resources", day, hsvc.resources_version(engine))
+        data = cache.get(
+            key,
+            lambda: {
+                "runways": hsvc.public_runways(
+                    engine, region_tree(engine), day=day, priority=settings.source_priority
+                ),
+                "donations": dsvc.list_donations(engine, limit=200),
+            },
+        )
+        donations, total = data["donations"]
+        return render(
+            request,
+            "resources.html",
+            lang,
+            runways=data["runways"],
+            donations=donations,
+            donations_total=total,
+        )
+
+    for code in i18n.LANGS:
+
+        def route(request: Request, _lang: str = code) -> HTMLResponse:
+            return view(request, _lang)
+
+        app.add_api_route(
+            f"/{code}/resources",
+            route,
+            methods=["GET"],
+            response_class=HTMLResponse,
+            include_in_schema=False,
+        )

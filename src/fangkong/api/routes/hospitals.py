@@ -167,6 +167,19 @@ def icu_runway(
     )
 
 
+@router.get(
+    "/icu-runways",
+    summary="Days until the ICU beds run out in China and each province (public)",
+)
+def public_runways(
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+) -> dict[str, Any]:
+    """Region totals only, as on the public page ``/{lang}/resources``; no sign-in."""
+    return svc.public_runways(engine, tree, day=date.today(), priority=settings.source_priority)
+
+
 @router.get("/case-stays", summary="Every stay of one case (admissions and transfers)")
 def case_stays(
     engine: Annotated[Engine, Depends(get_engine)],
