@@ -203,6 +203,23 @@ def test_request_allocate_ship_receive_and_the_ledger_balances(session) -> None:
         assert "王护士长" in page.inner_text("#proof")
     page.goto(hospital.base + "/zh/console/resources/requests")
     assert page.get_attribute(f"#request-{request_id}", "data-status") == "received"
+    # ...and records a day's consumption, which gives its days of supply
+    page.goto(hospital.base + "/zh/console/resources/stock?warehouse=H-JYT")
+    page.select_option("#m-kind", "issue")
+    assert page.is_hidden("#m-to-field")
+    page.fill("#m-lot_code", "N95-WH")
+    page.fill("#m-quantity", "200")
+    page.fill("#m-reason", "ICU 当日消耗")
+    go(page, "#movement-form button[type=submit]")
+    assert "warehouse=H-JYT" in page.url
+    row = page.locator("#stock-table tr[data-warehouse=H-JYT][data-item=n95_respirator]")
+    assert row.get_attribute("data-usable") == "1800"
+    assert row.get_attribute("data-days") == "63.0"  # 1,800 / (200 / 7 days)
+    page.fill("#m-lot_code", "N95-WH")
+    page.fill("#m-quantity", "999999")  # more than the store holds: refused, nothing moves
+    page.click("#movement-form button[type=submit]")
+    page.wait_for_selector("#movement-form[data-result=error]")
+    assert "N95-WH" in page.inner_text("#movement-status")
     hospital.check()
 
     # 5. the ledger: every unit received is on a shelf or moved; stock moved from the
@@ -211,12 +228,12 @@ def test_request_allocate_ship_receive_and_the_ledger_balances(session) -> None:
     page.goto(command.base + "/zh/console/resources/stock")
     assert page.get_attribute("#ledger-check", "data-balanced") == "true"
     n95 = page.locator("#ledger-items tr[data-item=n95_respirator]")
-    assert n95.get_attribute("data-on-hand") == "3400" and n95.get_attribute("data-gap") == "0"
+    assert n95.get_attribute("data-on-hand") == "3200" and n95.get_attribute("data-gap") == "0"
     stores = page.locator("#stock-table tr[data-item=n95_respirator]").evaluate_all(
         "rs => rs.map(r => [r.dataset.warehouse, Number(r.dataset.usable)])"
     )
     usable = dict(stores)
-    assert usable["H-JYT"] + usable["H-HSS"] == 3000  # all usable N95 went out
+    assert usable["H-JYT"] + 200 + usable["H-HSS"] == 3000  # all usable N95 went out
     assert usable["H-JYT"] > usable["H-HSS"]  # critical and a full ICU come first
     assert usable.get("D-WH", 0) == 0 and usable.get("D-YC", 0) == 0
     assert (
@@ -229,7 +246,7 @@ def test_request_allocate_ship_receive_and_the_ledger_balances(session) -> None:
     card_kinds = page.locator("#stock-card tbody tr").evaluate_all(
         "rs => rs.map(r => r.dataset.kind)"
     )
-    assert card_kinds and set(card_kinds) == {"receipt"}
+    assert card_kinds and set(card_kinds) == {"receipt", "issue"}
     command.check()
     page = hospital.page
     page.goto(hospital.base + "/zh/console/resources/stock")

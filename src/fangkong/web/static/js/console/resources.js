@@ -31,6 +31,10 @@
       if (input.required) { FKC.setError(input, M.required); errors.push(input); }
       return (input.dataset.optional !== undefined || type) ? undefined : "";
     }
+    if (type === "signed") {
+      if (!/^-?\d+$/.test(raw)) { FKC.setError(input, M.whole); errors.push(input); return undefined; }
+      return Number(raw);
+    }
     if (type === "int" || type === "packs") {
       if (!/^\d+$/.test(raw)) {
         FKC.setError(input, type === "packs" ? R.packs : M.whole);
@@ -82,6 +86,8 @@
     var target = form.dataset.next;
     if (!target) { window.location.reload(); return; }
     target = target.replace("{id}", answer && answer.id !== undefined ? answer.id : "");
+    var where = form.querySelector("[name=warehouse]");
+    target = target.replace("{warehouse}", where ? encodeURIComponent(where.value) : "");
     if (target.charAt(0) === "?") target = window.location.pathname + target;
     window.location.assign(target);
   }
@@ -105,6 +111,25 @@
     });
   }
 
+  // A movement names the warehouse(s) by its kind: issues and write-offs leave the
+  // warehouse, adjustments correct it, transfers go from it to another.
+  function movement(body) {
+    var here = body.warehouse;
+    var to = body.to;
+    delete body.warehouse;
+    delete body.to;
+    if (body.kind === "adjustment") body.to_warehouse = here;
+    else body.from_warehouse = here;
+    if (body.kind === "transfer") body.to_warehouse = to;
+  }
+  var kind = document.getElementById("m-kind");
+  if (kind) {
+    var toField = document.getElementById("m-to-field");
+    var showTo = function () { toField.hidden = kind.value !== "transfer"; };
+    kind.addEventListener("change", showTo);
+    showTo();
+  }
+
   document.querySelectorAll("form.api-form").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -121,6 +146,7 @@
           errors.push(note);
         }
       }
+      if (form.id === "movement-form") movement(body);
       var list = form.querySelector("[data-list]");
       if (list && !errors.length && !(body[list.dataset.list] || []).length) {
         var first = list.querySelector("[name=quantity]");
