@@ -1,20 +1,22 @@
-"""Multi-period allocation plans on both databases: lines fall in the period of their
+"""Allocation plans on both databases. Several periods: lines fall in the period of their
 request's ``needed_by`` day, incoming stock joins in the period after it arrives and is
 carried over, only the first period becomes draft shipments and the rest is kept as a
-schedule; needs after the horizon wait for a later plan."""
+schedule; needs after the horizon wait for a later plan. Priority: severe patients in a
+hospital's beds raise it."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from fangkong.core.access import Actor, Role
-from fangkong.services import allocation, hospitals, requests, supplies
+from fangkong.services import allocation, hospitals, patients, requests, supplies
 from fangkong.services.allocation import Incoming
 from fangkong.services.errors import Invalid
 from fangkong.services.reference import region_tree
+from fangkong.store import models as m
 
 TODAY = date.today()
 CMD = Actor("hubei.cmd", Role.COMMANDER, "420000")
@@ -112,3 +114,43 @@ def test_periods_with_incoming_stock(engine: Engine) -> None:
     assert again["summary"]["items"][0]["stock_packs"] == 0
     assert again["summary"]["items"][0]["need_by_period"] == [0, 100]
     assert again["shipments"] == [] and again["min_fill"] == 0.0
+
+
+def test_severe_patients_raise_a_hospitals_priority(engine: Engine) -> None:
+    """Two hospitals ask for the same scarce goggles; one has four critical patients in
+    bed (census of its stays, no occupancy report): it comes first."""
+    tree = region_tree(engine)
+    supplies.load_catalogue(engine)
+    supplies.create_depot(engine, LOG, tree, warehouse_code="D-WH", name="武汉储备库",
+                          region_code="420100", lat=30.59, lon=114.30)  # fmt: skip
+    for code in ("H1", "H2"):
+        hospitals.create_hospital(
+            engine, CMD, tree, hospital_code=code, name=code, kind="designated",
+            region_code="420100", lat=30.6, lon=114.2, beds={"icu": 4},
+        )  # fmt: skip
+    supplies.receive_stock(
+        engine, LOG, tree, warehouse_code="D-WH", item_code="goggles", lot_code="G",
+        quantity=100, movement_date=TODAY,
+    )  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            insert(m.CaseRecordRow),
+            [{"source": "wh", "case_id": f"c{i}", "region_code": "420102",
+              "classification": "confirmed"} for i in range(4)],
+        )  # fmt: skip
+    for i in range(4):
+        patients.admit(
+            engine, REP, tree, "H2", source="wh", case_id=f"c{i}", bed_type="icu",
+            severity="critical", admission_date=TODAY,
+        )  # fmt: skip
+    for code in ("H1", "H2"):
+        r = requests.create_request(
+            engine, REP, tree, hospital_code=code, priority="routine", lines=[("goggles", 100)]
+        )
+        requests.submit_request(engine, REP, tree, r["id"])
+        requests.decide_request(engine, CMD, tree, r["id"])
+    plan = allocation.run_allocation(engine, CMD, tree, plan_date=TODAY)
+    got = {h["hospital_code"]: h["items"]["goggles"] for h in plan["summary"]["hospitals"]}
+    assert got["H2"]["priority"] == 2.0 and got["H1"]["priority"] == 1.0
+    assert got["H2"]["allocated_packs"] > got["H1"]["allocated_packs"]
+    assert got["H2"]["allocated_packs"] + got["H1"]["allocated_packs"] == 10

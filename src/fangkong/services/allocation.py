@@ -14,8 +14,10 @@ commit the same need or the same stock):
   of its requests, in whole packs;
 * **priority** — the weight of the request's declared priority (routine 1, urgent 2,
   critical 4; the most urgent open request of the hospital for that item) times
-  ``1 + ICU load``, the load being occupied ICU beds per ICU bed from the hospital's
-  latest occupancy report (:func:`fangkong.core.allocation.problem.icu_priority`);
+  ``1 + ICU load``, the load being the severe patients per ICU bed
+  (:func:`fangkong.core.allocation.problem.icu_priority`): the occupied ICU beds of the
+  hospital's latest occupancy report, or the severe and critical patients in its beds
+  on the plan date by the census of its stays (services/patients.py) when more;
 * **cost** — great-circle kilometres between depot and hospital (haversine).
 
 The plan also records what the nearest-depot baseline
@@ -59,6 +61,7 @@ from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
 from fangkong.services.errors import Invalid, NotFound
 from fangkong.services.hospitals import store_code
+from fangkong.services.patients import census_counts
 from fangkong.services.requests import PRIORITY_WEIGHT, Priority
 from fangkong.services.shipments import create_draft, reserved_units, shipment
 from fangkong.services.supplies import (
@@ -136,7 +139,9 @@ def _open_lines(conn: Connection, scope: str, tree: RegionTree) -> list[Any]:
 
 
 def _icu_load(conn: Connection, hospital_codes: list[str], day: date) -> dict[str, float]:
-    """Occupied ICU beds per ICU bed in each hospital's latest report on or before day."""
+    """Severe patients per ICU bed: the occupied ICU beds of each hospital's latest
+    report on or before ``day``, or its severe and critical patients in bed that day
+    (census of the stays), whichever is more."""
     beds = {
         r.hospital_code: r.beds_icu
         for r in conn.execute(select(H).where(H.hospital_code.in_(hospital_codes)))
@@ -148,8 +153,15 @@ def _icu_load(conn: Connection, hospital_codes: list[str], day: date) -> dict[st
         .order_by(OCC.report_date)
     ):
         latest[r.hospital_code] = r
+    census = census_counts(conn, hospital_codes, day)
+    severe = {
+        c: census[c]["by_severity"]["severe"] + census[c]["by_severity"]["critical"] for c in census
+    }
     occupied = np.array(
-        [float(latest[c].occupied_icu) if c in latest else 0.0 for c in hospital_codes]
+        [
+            float(max(latest[c].occupied_icu if c in latest else 0, severe.get(c, 0)))
+            for c in hospital_codes
+        ]
     )
     capacity = np.array([float(beds[c]) for c in hospital_codes])
     load = icu_priority(occupied, capacity, floor=0.0)
