@@ -199,7 +199,7 @@ def create_hospital(
         conn.execute(
             insert(W).values(
                 warehouse_code=store_code(code),
-                name=f"{label} store",
+                name=f"{label}库房",  # the hospital's store (库房)
                 kind=HOSPITAL_STORE,
                 region_code=region_code,
                 lat=lat,
