@@ -29,6 +29,7 @@ MUTABLE_TABLES = (
     # Bulletins (issue 4)
     "bulletins",
     # Resources (issue 6), children first; supply_items is reference data (kept)
+    "patient_stays",
     "pairing_assignments",
     "medical_teams",
     "allocation_explanations",

@@ -125,3 +125,20 @@ def test_medical_teams_and_pairings_over_http(settings: Settings, engine: Engine
     assert (
         client.get("/api/v1/medical-teams/pairings?active=true", headers=rep).json()["total"] == 1
     )
+
+
+def test_public_icu_runways_need_no_sign_in(settings: Settings, engine: Engine) -> None:
+    client = TestClient(create_app(settings, engine))
+    assert client.get("/api/v1/hospitals/icu-runways").json()["items"] == []
+    cmd = bearer(engine, "hubei.cmd", "commander", "420000")
+    body = {"hospital_code": "HSS", "name": "火神山医院", "kind": "designated",
+            "region_code": "420100", "lat": 30.53, "lon": 114.08, "beds": {"icu": 50}}  # fmt: skip
+    assert client.post("/api/v1/hospitals", json=body, headers=cmd).status_code == 201
+    out = client.get("/api/v1/hospitals/icu-runways")
+    assert out.status_code == 200
+    items = out.json()["items"]
+    assert [r["region_code"] for r in items] == ["CN", "420000"]
+    assert items[1]["icu_beds"] == 50 and items[1]["stale_hospitals"] == 1
+    assert "火神山" not in out.text
+    # the hospital's own page stays behind the sign-in
+    problem(client.get("/api/v1/hospitals/HSS"), 401)

@@ -40,7 +40,8 @@ def test_console_flow(settings: Settings, engine: Engine) -> None:
     rid = re.search(r"request (\d+)", made)
     assert rid and "submitted" in made
     assert "approved" in run("supplies", "approve", rid.group(1))
-    plan = run("allocate", "run", "--lang", "en")
+    assert "periods must lie in" in run("allocate", "run", "--periods", "0", code=1)
+    plan = run("allocate", "run", "--lang", "en", "--periods", "2", "--period-days", "7")
     assert "min fill 100%" in plan and "JYT" in plan
     sid = re.search(r"shipment (\d+) \(draft\)", plan)
     assert sid

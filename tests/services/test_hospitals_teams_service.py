@@ -64,6 +64,12 @@ def test_team_lifecycle_with_infections_and_ppe(engine: Engine) -> None:
                  "classification": "confirmed", "health_worker": hw,
                  "confirmation_date": DAY - timedelta(days=back)}
                 for i, (hw, back) in enumerate([(True, 2), (True, 20), (False, 1), (True, 0)])
+            ]
+            + [  # a suspected and a discarded health worker are not infections
+                {"source": "t", "case_id": f"s{cls}", "region_code": "420102",
+                 "classification": cls, "health_worker": True,
+                 "confirmation_date": DAY - timedelta(days=1)}
+                for cls in ("suspected", "discarded")
             ],
         )  # fmt: skip
     supplies.receive_stock(

@@ -307,16 +307,27 @@ def _print_plan(plan: dict[str, typing.Any], lang: str) -> None:
 def allocaterun_service(
     on: Annotated[str | None, typer.Option("--date", help="Plan date; default today.")] = None,
     region: Annotated[str | None, typer.Option(help="Only this region.")] = None,
+    periods: Annotated[int, typer.Option(help="Periods of the plan (rolling horizon).")] = 1,
+    period_days: Annotated[int, typer.Option(help="Days per period.")] = 7,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
 ) -> None:
-    """Allocate usable depot stock to approved needs and draft the shipments."""
+    """Allocate usable depot stock to approved needs and draft the shipments (of the
+    first period; later periods are kept as a schedule)."""
     from fangkong.core.access import CLI_ACTOR
     from fangkong.services import allocation as svc
 
     choose(lang, "--lang", ("zh", "en"))
     day = _day(on, "--date")
     plan = run_service(
-        lambda e, t: svc.run_allocation(e, CLI_ACTOR, t, plan_date=day, region_code=region)
+        lambda e, t: svc.run_allocation(
+            e,
+            CLI_ACTOR,
+            t,
+            plan_date=day,
+            region_code=region,
+            periods=periods,
+            period_days=period_days,
+        )
     )
     _print_plan(plan, lang)
 

@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from fangkong.core.access import Actor, Permission
+from fangkong.core.access import WORLD, Actor, Permission, Role
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
-from fangkong.services.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from fangkong.services.errors import Conflict, Invalid, NotFound, PreconditionFailed, ServiceError
 from fangkong.services.supplies import (
     HOSPITAL_STORE,
     check_coordinates,
@@ -222,7 +222,7 @@ def create_hospital(
         conn.execute(
             insert(W).values(
                 warehouse_code=store_code(code),
-                name=f"{label} store",
+                name=f"{label}库房",  # the hospital's store (库房)
                 kind=HOSPITAL_STORE,
                 region_code=region_code,
                 lat=lat,
@@ -425,6 +425,8 @@ def capacity_summary(
 #: Share of confirmed cases needing intensive care: 5% critical among 44,672 confirmed
 #: cases in China to 11 Feb 2020 (China CDC Weekly 2020;2(8):113-122).
 ICU_FRACTION = 0.05
+#: Days of forecast of the ICU runway by default.
+RUNWAY_HORIZON = 21
 #: ICU length of stay (days, gamma mean and SD): the scenario default
 #: (core/epi/scenario.py, HospitalParameters.icu_stay).
 ICU_STAY = (10.0, 5.0)
@@ -437,7 +439,7 @@ def icu_runway(
     region_code: str,
     *,
     day: date,
-    horizon: int = 21,
+    horizon: int = RUNWAY_HORIZON,
     icu_fraction: float = ICU_FRACTION,
     icu_stay_mean: float = ICU_STAY[0],
     icu_stay_sd: float = ICU_STAY[1],
@@ -511,3 +513,88 @@ def icu_runway(
             for i, p in zip(forecast["items"], projected, strict=True)
         ]
     return out
+
+
+#: The reader of the public aggregates: read-only, every region.
+PUBLIC_READER = Actor("public", Role.VIEWER, WORLD)
+#: The country of the public page (its provinces are listed below it).
+COUNTRY = "CN"
+
+
+def public_runways(
+    engine: Engine,
+    tree: RegionTree,
+    *,
+    day: date,
+    priority: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Days until the ICU beds run out, for China and each province with a hospital,
+    as the public dashboard shows them: region totals only (no hospital is named), each
+    with the number of hospitals whose report is stale. A region whose forecast cannot
+    be made (no case figures) keeps its beds and occupancy, with the reason."""
+    from fangkong.services.regions import get_region
+
+    with engine.connect() as conn:
+        codes = sorted({r[0] for r in conn.execute(select(H.region_code).distinct())})
+    provinces: set[str] = set()
+    for code in codes:
+        path = [code, *tree.ancestors(code)]
+        if COUNTRY in path and path.index(COUNTRY) > 0:
+            provinces.add(path[path.index(COUNTRY) - 1])
+    items: list[dict[str, Any]] = []
+    for code in [COUNTRY, *sorted(provinces)] if codes else []:
+        region = get_region(engine, code)
+        entry: dict[str, Any] = {
+            "region_code": code,
+            "name_zh": region.name_zh,
+            "name_en": region.name_en,
+        }
+        try:
+            found = icu_runway(engine, PUBLIC_READER, tree, code, day=day, priority=priority)
+        except ServiceError as exc:
+            summary = capacity_summary(engine, PUBLIC_READER, tree, code, day)
+            entry.update(
+                hospitals=summary["hospitals"],
+                icu_beds=summary["beds"]["icu"],
+                icu_occupied=summary["occupied"]["icu"],
+                stale_hospitals=len(summary["stale_hospitals"]),
+                days_until_full_mean=None,
+                days_until_full_upper=None,
+                forecast_source=None,
+                error=exc.message,
+            )
+        else:
+            entry.update(
+                hospitals=found["hospitals"],
+                icu_beds=found["icu_beds"],
+                icu_occupied=found["icu_occupied"],
+                stale_hospitals=len(found["stale_hospitals"]),
+                days_until_full_mean=found["days_until_full_mean"],
+                days_until_full_upper=found["days_until_full_upper"],
+                forecast_source=found["forecast_source"],
+                error=None,
+            )
+        items.append(entry)
+    return {
+        "day": day.isoformat(),
+        "parameters": {
+            "icu_fraction": ICU_FRACTION,
+            "icu_stay_mean": ICU_STAY[0],
+            "icu_stay_sd": ICU_STAY[1],
+            "horizon": RUNWAY_HORIZON,
+        },
+        "items": items,
+    }
+
+
+def resources_version(engine: Engine) -> tuple[Any, ...]:
+    """What the public resources page depends on beyond the daily reports (hospitals,
+    occupancy reports, donations), for its cache key."""
+    with engine.connect() as conn:
+        return (
+            conn.execute(select(func.count(), func.max(H.updated_at)).select_from(H)).one()[:],
+            conn.execute(select(func.count(), func.max(OCC.updated_at)).select_from(OCC)).one()[:],
+            conn.execute(
+                select(func.count(), func.max(m.DonationRow.id)).select_from(m.DonationRow)
+            ).one()[:],
+        )

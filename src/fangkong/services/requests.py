@@ -16,6 +16,7 @@ received (or rejected), with the status derived from the line quantities by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -105,6 +106,7 @@ def _request_dict(row: Any, lines: Sequence[Any], hospital: Any) -> dict[str, An
         "status": status.value,
         "progress": progress(qs),
         "note": row.note,
+        "needed_by": row.needed_by.isoformat() if row.needed_by else None,
         "created_by": row.actor,
         "created_at": iso(row.created_at),
         "submitted_by": row.submitted_by,
@@ -158,10 +160,16 @@ def create_request(
     priority: str,
     lines: Sequence[tuple[str, int]],
     note: str = "",
+    needed_by: date | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """Draft a request; ``lines`` are (item_code, base units), whole packs each."""
+    """Draft a request; ``lines`` are (item_code, base units), whole packs each.
+    ``needed_by`` (default: as soon as possible) places the lines in a period of a
+    multi-period allocation plan (services/allocation.py)."""
     level = priority_of(priority)
     remark = text_field(note, "note", 4000, required=False)
+    if needed_by is not None and needed_by < (today or date.today()):
+        raise Invalid(f"needed_by {needed_by} is in the past", field="needed_by")
     if not lines:
         raise Invalid("a request needs at least one line", field="lines")
     if len(lines) > MAX_LINES:
@@ -184,6 +192,7 @@ def create_request(
                     hospital_code=hospital_code,
                     priority=level.value,
                     note=remark,
+                    needed_by=needed_by,
                     actor=actor.username,
                     created_at=now(),
                 )

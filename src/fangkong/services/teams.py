@@ -255,8 +255,13 @@ def subtree_codes(conn: Connection, root: str) -> list[str]:
     return codes
 
 
+#: Case classifications that are infections (suspected and discarded ones are not).
+INFECTED = ("confirmed", "clinically_diagnosed", "asymptomatic")
+
+
 def _hw_infections(conn: Connection, row: Any, day: date) -> int | None:
-    """Health workers confirmed in the destination region between arrival and ``day``."""
+    """Health workers confirmed infected (confirmed, clinically diagnosed or asymptomatic
+    infection) in the destination region between arrival and ``day`` (or the return)."""
     if row.arrival_date is None or row.arrival_date > day:
         return None
     codes = subtree_codes(conn, row.region_code)
@@ -267,6 +272,7 @@ def _hw_infections(conn: Connection, row: Any, day: date) -> int | None:
         .where(
             c.region_code.in_(codes),
             c.health_worker.is_(True),
+            c.classification.in_(INFECTED),
             c.confirmation_date >= row.arrival_date,
             c.confirmation_date <= (row.return_date or day),
         )

@@ -547,6 +547,9 @@ class SupplyRequestRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision_note: Mapped[str | None] = mapped_column(Text)
+    #: The day the supplies are needed by (None: as soon as possible); it puts the
+    #: request's lines in a period of a multi-period allocation plan (migration 0005).
+    needed_by: Mapped[date | None] = mapped_column(Date)
 
 
 class SupplyRequestLineRow(Base):
@@ -729,6 +732,35 @@ class PairingRow(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     actor: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PatientStayRow(Base):
+    """A patient's stay in one bed type of one hospital (migration 0005): admitted
+    with a severity (clinical type of the NHC protocol), ended by discharge, death or
+    transfer. A transfer (to another hospital, or to another bed type of the same one,
+    e.g. into intensive care) ends the stay and opens the next one, which points back
+    to it (``transferred_from_id``). Each stay names its case record; a case has at
+    most one open stay. Bed occupancy on a day is the count of stays open that day."""
+
+    __tablename__ = "patient_stays"
+    __table_args__ = (
+        Index("ix_patient_stays_hospital_code_admission_date", "hospital_code", "admission_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_record_id: Mapped[int] = mapped_column(ForeignKey("case_records.id"), index=True)
+    hospital_code: Mapped[str] = mapped_column(String(32), ForeignKey("hospitals.hospital_code"))
+    bed_type: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    admission_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    #: discharged, died or transferred (None while the stay is open).
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("patient_stays.id"))
+    note: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[str | None] = mapped_column(String(64))
 
 
 # --- end Resources (issue 6) ---

@@ -2,8 +2,8 @@
 
 Pages: the dashboard (reporting completeness of the day by region, open and escalated
 directives, recent warning signals), daily-report entry, file and bulletin import,
-emergency response levels, risk zoning, early-warning signals, directives, and the
-timeliness scorecard.
+emergency response levels, risk zoning, early-warning signals, directives, the
+timeliness scorecard, bulletins, and the medical resources (web/resource_pages.py).
 
 Reads are rendered on the server from the same services the API uses, with the
 signed-in user as the actor, so a page shows exactly what the API would answer that
@@ -68,6 +68,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("directives", N_("Directives")),
     ("timeliness", N_("Timeliness")),
     ("bulletins", N_("Bulletins")),
+    ("resources", N_("Medical resources")),
 )
 
 #: Labels of the daily-report figures (form fields and bulletin readings).
@@ -646,6 +647,11 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             regions=_region_options(app, c.root),
             units=UNITS,
         )
+
+    from fangkong.web.resource_pages import install_public_resource_page, install_resource_pages
+
+    install_resource_pages(app, signed_in, page, attempt, china_today)
+    install_public_resource_page(app, render)
 
     @app.get("/{lang}/console/bulletins", response_class=HTMLResponse, include_in_schema=False)
     def bulletins(request: Request, lang: str, draft: int | None = None) -> Response:

@@ -208,8 +208,19 @@ def test_explanations_in_both_languages() -> None:
     notes = explain(problem, plan)
     assert notes
     for note in notes:
-        assert note.zh.startswith("Hospital") and "包" in note.zh
-        assert "requested" in note.en
+        assert note.zh.startswith("Hospital") and "（每包10个）" in note.zh
+        assert "requested" in note.en and "packs of 10 pieces" in note.en
+        assert "按周期" not in note.zh  # one period: no breakdown by period
+
+
+def test_explanations_of_several_periods_name_them() -> None:
+    problem = random_problem(5, 3, 2, 4, 1)
+    plan = allocate(problem)
+    labels = ("2020-02-01", "2020-02-08", "2020-02-15")
+    for note in explain(problem, plan, labels):
+        assert "按周期" in note.zh and "by period" in note.en
+        assert any(f"{label}期" in note.zh for label in labels)
+        assert any(f"period {label}: need" in note.en for label in labels)
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,23 @@ shipments_router = APIRouter(prefix="/api/v1/shipments", tags=["shipments"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 
 
+class IncomingIn(BaseModel):
+    warehouse_code: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    item_code: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    quantity: int = Field(ge=1, le=100_000_000, description="Base units.")
+    arrival_date: date
+
+
 class PlanIn(BaseModel):
     plan_date: date | None = None
     region_code: str | None = Field(default=None, pattern=CODE)
+    periods: int = Field(default=1, ge=1, le=svc.MAX_PERIODS)
+    period_days: int = Field(default=7, ge=1, le=svc.MAX_PERIOD_DAYS)
+    incoming: list[IncomingIn] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Stock expected at depots after the plan date (later periods).",
+    )
 
 
 class ConfirmIn(BaseModel):
@@ -58,7 +72,14 @@ def run(
     body: Annotated[PlanIn, Body()],
 ) -> dict[str, Any]:
     return svc.run_allocation(
-        engine, actor, tree, plan_date=body.plan_date or date.today(), region_code=body.region_code
+        engine,
+        actor,
+        tree,
+        plan_date=body.plan_date or date.today(),
+        region_code=body.region_code,
+        periods=body.periods,
+        period_days=body.period_days,
+        incoming=[svc.Incoming(**x.model_dump()) for x in body.incoming],
     )
 
 

@@ -1,5 +1,7 @@
 """``/api/v1/hospitals``: hospitals with bed capacity, daily occupancy (stale flag) and
-the capacity summary of a region (signed in). Rules: services/hospitals.py."""
+the capacity summary of a region, patients' stays (admissions, transfers, discharges
+linked to case records) and the bed census that follows from them (signed in). Rules:
+services/hospitals.py, services/patients.py."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_se
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import hospitals as svc
+from fangkong.services import patients as patient_svc
 from fangkong.services import teams as team_svc
 from fangkong.settings import Settings
 
@@ -50,6 +53,37 @@ class CapacityIn(BaseModel):
 class OccupancyIn(BaseModel):
     report_date: date
     occupied: Beds
+
+
+class CensusReportIn(BaseModel):
+    report_date: date
+
+
+BED_TYPE = r"^(general|isolation|icu|ventilator)$"
+SEVERITY = r"^(mild|moderate|severe|critical)$"
+
+
+class AdmitIn(BaseModel):
+    source: str = Field(min_length=1, max_length=64)
+    case_id: str = Field(min_length=1, max_length=64)
+    bed_type: str = Field(pattern=BED_TYPE)
+    severity: str = Field(pattern=SEVERITY)
+    admission_date: date
+    note: str = Field(default="", max_length=2000)
+
+
+class TransferIn(BaseModel):
+    hospital_code: str = Field(pattern=HOSPITAL, description="The receiving hospital.")
+    bed_type: str = Field(pattern=BED_TYPE)
+    severity: str | None = Field(default=None, pattern=SEVERITY)
+    transfer_date: date
+    note: str = Field(default="", max_length=2000)
+
+
+class DischargeIn(BaseModel):
+    end_date: date
+    outcome: str = Field(default="discharged", pattern=r"^(discharged|died)$")
+    note: str = Field(default="", max_length=2000)
 
 
 @router.get("", summary="Hospitals in the caller's jurisdiction, with latest occupancy")
@@ -133,6 +167,31 @@ def icu_runway(
     )
 
 
+@router.get(
+    "/icu-runways",
+    summary="Days until the ICU beds run out in China and each province (public)",
+)
+def public_runways(
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+) -> dict[str, Any]:
+    """Region totals only, as on the public page ``/{lang}/resources``; no sign-in."""
+    return svc.public_runways(engine, tree, day=date.today(), priority=settings.source_priority)
+
+
+@router.get("/case-stays", summary="Every stay of one case (admissions and transfers)")
+def case_stays(
+    engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    source: Annotated[str, Query(min_length=1, max_length=64)],
+    case_id: Annotated[str, Query(min_length=1, max_length=64)],
+) -> dict[str, Any]:
+    items = patient_svc.case_path(engine, actor, tree, source, case_id)
+    return {"items": items, "total": len(items)}
+
+
 @router.get("/{hospital_code}", summary="One hospital with its occupancy history (ETag)")
 def get_hospital(
     engine: Annotated[Engine, Depends(get_engine)],
@@ -197,6 +256,108 @@ def report_occupancy(
     )
     response.headers["ETag"] = found["etag"]
     return found
+
+
+@router.get("/{hospital_code}/patients", summary="The hospital's patient stays")
+def list_patients(
+    engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    hospital_code: str,
+    open: bool = False,
+    day: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict[str, Any]:
+    items = patient_svc.list_stays(
+        engine, actor, tree, hospital_code, day=day, open_only=open, limit=limit
+    )
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/{hospital_code}/patients", status_code=201, summary="Admit a case")
+def admit(
+    engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    hospital_code: str,
+    body: Annotated[AdmitIn, Body()],
+) -> dict[str, Any]:
+    return patient_svc.admit(engine, actor, tree, hospital_code, **body.model_dump())
+
+
+@router.post(
+    "/{hospital_code}/patients/{stay_id}/transfer",
+    status_code=201,
+    summary="Transfer a patient (another hospital or bed type); answers the new stay",
+)
+def transfer(
+    engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    hospital_code: str,
+    stay_id: int,
+    body: Annotated[TransferIn, Body()],
+) -> dict[str, Any]:
+    return patient_svc.transfer(
+        engine,
+        actor,
+        tree,
+        hospital_code,
+        stay_id,
+        to_hospital_code=body.hospital_code,
+        bed_type=body.bed_type,
+        severity=body.severity,
+        transfer_date=body.transfer_date,
+        note=body.note,
+    )
+
+
+@router.post("/{hospital_code}/patients/{stay_id}/discharge", summary="Discharge (or death)")
+def discharge(
+    engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    hospital_code: str,
+    stay_id: int,
+    body: Annotated[DischargeIn, Body()],
+) -> dict[str, Any]:
+    return patient_svc.discharge(
+        engine,
+        actor,
+        tree,
+        hospital_code,
+        stay_id,
+        end_date=body.end_date,
+        outcome=body.outcome,
+        note=body.note,
+    )
+
+
+@router.get("/{hospital_code}/census", summary="Patients in bed on a day, from the stays")
+def census(
+    engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    hospital_code: str,
+    day: date | None = None,
+) -> dict[str, Any]:
+    return patient_svc.census(engine, actor, tree, hospital_code, day or date.today())
+
+
+@router.post(
+    "/{hospital_code}/occupancy/from-census",
+    summary="File the day's occupancy report from the census of the stays",
+)
+def report_from_census(
+    engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    hospital_code: str,
+    body: Annotated[CensusReportIn, Body()],
+) -> dict[str, Any]:
+    return patient_svc.report_from_census(
+        engine, actor, tree, hospital_code, report_date=body.report_date
+    )
 
 
 # --- medical teams and pairing (/api/v1/medical-teams) -------------------------------------

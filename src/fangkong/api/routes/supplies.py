@@ -71,6 +71,9 @@ class RequestIn(BaseModel):
     priority: str = Field(default="routine", max_length=16)
     lines: list[LineIn] = Field(min_length=1, max_length=request_svc.MAX_LINES)
     note: str = Field(default="", max_length=4000)
+    needed_by: date | None = Field(
+        default=None, description="The day needed by (default: as soon as possible)."
+    )
 
 
 class DecisionIn(BaseModel):
@@ -231,6 +234,7 @@ def create_request(
         priority=body.priority,
         lines=[(line.item_code, line.quantity) for line in body.lines],
         note=body.note,
+        needed_by=body.needed_by,
     )
 
 

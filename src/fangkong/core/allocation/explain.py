@@ -4,11 +4,14 @@ A commander signing a plan and a hospital receiving less than it asked for both 
 the reason in one paragraph: what was asked, what is sent from where (and how far),
 the fill rate, the hospital's priority relative to the most urgent one, and the rule
 that decided — full supply when stock sufficed, otherwise the guarantee shared in
-proportion to priority (stage 1 of :mod:`.solve`) topped up by priority.
+proportion to priority (stage 1 of :mod:`.solve`) topped up by priority. A plan of
+several periods also says how many packs go in each period (``period_labels`` name
+them, e.g. by their first day).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +27,42 @@ class Explanation:
     en: str
 
 
+#: Base units of the catalogue (data/supplies_catalogue.csv) as the texts name them:
+#: (Chinese measure word, English plural).
+UNIT_NAMES: dict[str, tuple[str, str]] = {
+    "piece": ("个", "pieces"),
+    "pair": ("副", "pairs"),
+    "test": ("人份", "tests"),
+    "unit": ("台", "units"),
+}
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def explain_hospital(problem: AllocationProblem, allocation: Allocation, h: int) -> Explanation:
+def _by_period(
+    problem: AllocationProblem, allocation: Allocation, h: int, i: int, labels: Sequence[str]
+) -> tuple[str, str]:
+    """``"；按周期：…"`` and ``"; by period: …"`` for a plan of several periods."""
+    if problem.periods == 1:
+        return "", ""
+    zh, en = [], []
+    for t in range(problem.periods):
+        name = labels[t] if t < len(labels) else str(t + 1)
+        need, got = int(problem.need[t, h, i]), int(allocation.delivered[t, h, i])
+        if need or got:
+            zh.append(f"{name}期需{need}包、发{got}包")
+            en.append(f"period {name}: need {need}, send {got}")
+    return "；按周期：" + "，".join(zh), "; by period: " + ", ".join(en)
+
+
+def explain_hospital(
+    problem: AllocationProblem,
+    allocation: Allocation,
+    h: int,
+    period_labels: Sequence[str] = (),
+) -> Explanation:
     """The explanation for hospital index ``h``."""
     hospital = problem.hospitals[h]
     need = problem.need.sum(axis=0)
@@ -54,8 +88,9 @@ def explain_hospital(problem: AllocationProblem, allocation: Allocation, h: int)
             for d, p in sorted(sources.items(), key=lambda kv: problem.cost[kv[0], h])
         ]
         fill = got[h, i] / need[h, i]
-        units = f"（每包{item.pack_size}{item.unit}）" if item.pack_size > 1 else ""
-        units_en = f" of {item.pack_size} {item.unit}" if item.pack_size > 1 else ""
+        unit_zh, unit_en = UNIT_NAMES.get(item.unit, (item.unit, item.unit))
+        units = f"（每包{item.pack_size}{unit_zh}）" if item.pack_size > 1 else ""
+        units_en = f" of {item.pack_size} {unit_en}" if item.pack_size > 1 else ""
         outcome = allocation.item_outcome(i)
         zh_line = (
             f"{item.name_zh}：申请{need[h, i]}包{units}，分配{got[h, i]}包，满足率{_pct(fill)}"
@@ -67,6 +102,9 @@ def explain_hospital(problem: AllocationProblem, allocation: Allocation, h: int)
         if sources:
             zh_line += "，来自" + "、".join(parts_zh)
             en_line += ": " + ", ".join(parts_en)
+        period_zh, period_en = _by_period(problem, allocation, h, i, period_labels)
+        zh_line += period_zh
+        en_line += period_en
         if pooled[i] >= total_need[i]:
             zh_line += "。库存充足，全部满足。"
             en_line += ". Stock covered every request in full."
@@ -105,7 +143,9 @@ def explain_hospital(problem: AllocationProblem, allocation: Allocation, h: int)
     return Explanation(hospital.site_id, header_zh + " ".join(zh), header_en + " ".join(en))
 
 
-def explain(problem: AllocationProblem, allocation: Allocation) -> list[Explanation]:
+def explain(
+    problem: AllocationProblem, allocation: Allocation, period_labels: Sequence[str] = ()
+) -> list[Explanation]:
     """Explanations for every hospital with a need, in hospital order."""
     needy = np.flatnonzero(problem.need.sum(axis=(0, 2)) > 0)
-    return [explain_hospital(problem, allocation, int(h)) for h in needy]
+    return [explain_hospital(problem, allocation, int(h), period_labels) for h in needy]
