@@ -432,7 +432,7 @@ TABLE: dict[str, Call] = {
         perm(Permission.READ_CASES, note="a scan reads public figures; storing needs read_cases"),
         "/api/v1/warnings/scan",
         json={"from": "2020-01-25", "to": DAY, "regions": ["420100"], "store": True},
-        outside_shows='"stored":{"inserted":0,"unchanged":0,"outside":',
+        outside_shows='"stored":{{"inserted":0,"unchanged":0,"outside":',
     ),
     "GET /api/v1/warnings": Call(
         perm(Permission.READ_AGGREGATE), "/api/v1/warnings", leak="420100"

@@ -6,9 +6,17 @@ for their headers. What it sends and why:
 * ``Content-Security-Policy`` (CSP Level 3, W3C): everything from our own origin only;
   ``script-src 'self'`` without ``'unsafe-inline'`` or ``'unsafe-eval'`` (pages load
   their code from ``static/js``; the vendored ECharts and Swagger UI run under it);
-  ``style-src 'self'`` with no inline styles either (the templates carry no ``style``
-  attributes; ECharts and Swagger UI set styles through the CSSOM, which CSP does not
-  restrict); ``img-src 'self' data:`` for the data-URI icons of Swagger UI;
+  ``style-src 'self'``: no ``<style>`` elements and no ``style`` attributes in our
+  markup (the templates carry none). One exception, and only that:
+  ``style-src-attr 'unsafe-inline'``, because the vendored ECharts writes its tooltips
+  as HTML whose markers and layout are ``style`` attributes (seen refused in Chromium
+  by tests/web/test_content_security_policy.py when the mouse moves over a chart). A
+  style attribute cannot run code nor select other elements, so it cannot read the
+  page; ``<style>`` elements and style sheets stay limited to our origin
+  (``style-src-elem 'self'``). Browsers without ``style-src-attr`` fall back to
+  ``style-src 'self'`` and show the tooltips unstyled. ECharts and Swagger UI set
+  other styles through the CSSOM, which CSP does not restrict.
+  ``img-src 'self' data:`` for the data-URI icons of Swagger UI;
   ``object-src 'none'``, ``base-uri 'self'``, ``form-action 'self'`` and
   ``frame-ancestors 'none'`` (clickjacking; OWASP Clickjacking Defense Cheat Sheet).
 * ``X-Frame-Options: DENY`` for browsers without ``frame-ancestors``.
@@ -40,6 +48,8 @@ CSP_DIRECTIVES: tuple[tuple[str, str], ...] = (
     ("default-src", "'self'"),
     ("script-src", "'self'"),
     ("style-src", "'self'"),
+    ("style-src-elem", "'self'"),
+    ("style-src-attr", "'unsafe-inline'"),
     ("img-src", "'self' data:"),
     ("font-src", "'self'"),
     ("connect-src", "'self'"),
