@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     port: int = 8000
     #: Server processes for ``fangkong serve`` (each with its own connection pool).
     workers: int = Field(default=1, ge=1, le=64)
+    #: Addresses of the reverse proxies whose ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto`` ``fangkong serve`` trusts (uvicorn ``forwarded_allow_ips``;
+    #: comma-separated, ``*`` for any: only when nothing else can reach the port).
+    forwarded_allow_ips: str = "127.0.0.1"
     #: Where reject files and uploaded imports are kept.
     var_dir: Path = Path("var")
     #: Rows per committed import batch (a crash loses at most the batch in flight).

@@ -19,8 +19,10 @@ How an answer is judged:
   counts as allowed (e.g. a shipment already confirmed by an earlier caller answers
   409). A 5xx always fails. Within a route the callers expected to be denied go first,
   so state changed by an allowed call cannot hide a refusal.
-* filtered lists (``leak``): everyone may call them, and a caller outside the
-  jurisdiction must not see the marker text of the Hubei objects.
+* filtered answers: everyone with the permission may call them; a caller outside the
+  jurisdiction must not see the marker text of the Hubei objects (``leak``) or must
+  get the "nothing of yours" answer (``outside_shows``: an empty list of plans, no
+  signal stored, every row of a case file rejected one by one).
 
 A route of the app without an entry here fails the test, naming it; so does an entry
 without a route. The number of cases checked is printed and recorded as the
