@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +45,19 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from starlette.routing import Route
 
 from fangkong.api.app import create_app
 from fangkong.core.access import CLI_ACTOR, WORLD, Actor, Permission, Role, has_permission
 from fangkong.services import (
     allocation,
+    bulletins,
     directives,
     hospitals,
     requests,
+    risk,
+    shipments,
     supplies,
     teams,
     timeliness,
@@ -64,6 +69,7 @@ from fangkong.services.case_import import import_case_file
 from fangkong.services.daily_import import import_daily_file
 from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from fangkong.store import models as m
 from support import DEMO_DATA, PASSWORD
 
 INSIDE = "420000"
@@ -821,10 +827,6 @@ def build_world(engine: Engine, settings: Settings, tmp: Path) -> W:
     )
     case_result = import_case_file(engine, settings, cases, actor=CLI_ACTOR)
     assert case_result.rows_inserted > 0
-    from sqlalchemy import select
-
-    from fangkong.store import models as m
-
     with engine.connect() as conn:
         first = conn.execute(
             select(m.CaseRecordRow.source, m.CaseRecordRow.case_id)
@@ -851,8 +853,6 @@ def build_world(engine: Engine, settings: Settings, tmp: Path) -> W:
     rejected = import_daily_file(engine, settings, bad, actor=WH_REP, tree=tree)
     w["import_id"] = rejected.import_id
     # bulletins: a draft of Hubei
-    from fangkong.services import bulletins
-
     draft = bulletins.draft_bulletin(engine, settings, HB_CMD, tree, "420000", date(2020, 2, 12))
     w["draft_id"] = draft["id"]
     # directives (issued by the Hubei command), guidance teams, an attachment
@@ -891,8 +891,6 @@ def build_world(engine: Engine, settings: Settings, tmp: Path) -> W:
     warning_svc.store_signals(engine, HB_CMD, signals, tree)
     w["signal_id"] = warning_svc.list_signals(engine, HB_CMD, tree, limit=1)["items"][0]["id"]
     # risk: a user-defined rule set to post (a shipped one under a new name)
-    from fangkong.services import risk
-
     shipped = next(iter(risk.shipped_rulesets().values()))
     w["ruleset_name"] = shipped.name
     w["ruleset"] = _renamed_ruleset(shipped.name, w)
@@ -968,8 +966,6 @@ def build_world(engine: Engine, settings: Settings, tmp: Path) -> W:
     w["shipment_id"] = ids[0]
     w["confirm_shipment_id"] = ids[0]
     w["cancel_shipment_id"] = ids[1]
-    from fangkong.services import shipments
-
     shipments.confirm(engine, HB_LOG, tree, ids[2])
     w["dispatch_shipment_id"] = ids[2]
     shipments.confirm(engine, HB_LOG, tree, ids[3])
@@ -979,9 +975,6 @@ def build_world(engine: Engine, settings: Settings, tmp: Path) -> W:
 
 
 def _renamed_ruleset(name: str, w: W) -> Callable[[], Any]:
-    import json
-    from importlib import resources
-
     for path in resources.files("fangkong.data").joinpath("rulesets").iterdir():
         if path.name.endswith(".json") and path.name != "response_levels.json":
             definition = json.loads(path.read_text("utf-8"))
