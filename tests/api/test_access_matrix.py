@@ -1068,6 +1068,7 @@ def _verdict(call: Call, caller: Caller, response: Any, expected: bool, w: W) ->
     return None
 
 
+@pytest.mark.slow
 def test_access_matrix(
     settings: Settings, engine: Engine, tmp_path: Path, record_property: Any
 ) -> None:
