@@ -13,6 +13,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "fangkong-development-secret-change-me"
+#: Shortest secret accepted in production (32 characters of ``secrets.token_urlsafe``
+#: carry 192 bits).
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -28,6 +31,10 @@ class Settings(BaseSettings):
     port: int = 8000
     #: Server processes for ``fangkong serve`` (each with its own connection pool).
     workers: int = Field(default=1, ge=1, le=64)
+    #: Addresses of the reverse proxies whose ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto`` ``fangkong serve`` trusts (uvicorn ``forwarded_allow_ips``;
+    #: comma-separated, ``*`` for any: only when nothing else can reach the port).
+    forwarded_allow_ips: str = "127.0.0.1"
     #: Where reject files and uploaded imports are kept.
     var_dir: Path = Path("var")
     #: Rows per committed import batch (a crash loses at most the batch in flight).
@@ -37,12 +44,44 @@ class Settings(BaseSettings):
     #: Public breakdowns of cases hide counts from 1 to ``suppress_below - 1`` (and the
     #: counts needed to protect them); requests may only raise it. See core/privacy.
     suppress_below: int = Field(default=5, ge=1)
+    #: A web session ends this long after login, however active (OWASP Session
+    #: Management Cheat Sheet, "Absolute Timeout").
+    session_max_seconds: int = Field(default=8 * 3600, ge=60)
+    #: ... and this long after its last request ("Idle Timeout").
+    session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    #: ``Secure`` flag on the session cookies; unset means "in production only".
+    cookie_secure: bool | None = None
+    #: Failed logins allowed per (username, client address) in ``login_window_seconds``.
+    login_max_failures: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    #: ``Strict-Transport-Security: max-age`` sent over HTTPS and in production.
+    hsts_max_age: int = Field(default=365 * 24 * 3600, ge=0)
 
     @classmethod
     def from_env(cls) -> Settings:
         return cls()
 
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry ``Secure`` (always in production unless overridden)."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
+
     def check_production(self) -> None:
-        """Refuse to run in production with development defaults."""
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise RuntimeError("FANGKONG_SECRET_KEY must be set in production")
+        """Refuse to run in production with development defaults: the shipped secret
+        (anyone could forge session cookies with it), a secret too short to resist
+        guessing, or cookies without ``Secure``."""
+        if self.environment != "production":
+            return
+        if self.secret_key == DEV_SECRET or self.secret_key.strip() == "":
+            raise RuntimeError(
+                "FANGKONG_SECRET_KEY must be set in production (the default secret is public)"
+            )
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise RuntimeError(
+                f"FANGKONG_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters "
+                "in production (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.cookie_secure is False:
+            raise RuntimeError("FANGKONG_COOKIE_SECURE=false is not allowed in production")

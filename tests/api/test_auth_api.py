@@ -351,7 +351,7 @@ def test_failed_logins_are_throttled(client: TestClient, engine: Engine) -> None
 def test_production_cookies_are_secure(settings: Settings, engine: Engine) -> None:
     add_user(engine, "ops", Role.ADMIN, WORLD)
     prod = settings.model_copy(
-        update={"environment": "production", "secret_key": "a-real-secret-for-production"}
+        update={"environment": "production", "secret_key": "a-real-secret-for-production-" * 2}
     )
     with TestClient(create_app(prod, engine)) as c:
         response = login(c, "ops")

@@ -25,8 +25,13 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("workers", [1, 2])
-def test_serve_answers_health(settings: Settings, workers: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("workers", "production"), [(1, False), (2, True)])
+def test_serve_answers_health(
+    settings: Settings, workers: int, production: bool, tmp_path: Path
+) -> None:
+    """One worker in development behind a proxy on 127.0.0.1 (its X-Forwarded-Proto is
+    trusted: the request counts as HTTPS and the answer carries HSTS); two workers in
+    production (HSTS always)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -34,14 +39,20 @@ def test_serve_answers_health(settings: Settings, workers: int, tmp_path: Path) 
         "FANGKONG_VAR_DIR": str(tmp_path),
         "FANGKONG_WORKERS": str(workers),
     }
+    if production:
+        env |= {"FANGKONG_ENVIRONMENT": "production", "FANGKONG_SECRET_KEY": "s" * 40}
     cmd = [FANGKONG, "serve", "--port", str(port)]
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    forwarded = {} if production else {"X-Forwarded-Proto": "https"}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/health", headers=forwarded)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health") as r:
+                with urllib.request.urlopen(request) as r:
                     assert r.status == 200
+                    assert r.headers["X-Frame-Options"] == "DENY"
+                    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
                     break
             except OSError:
                 assert server.poll() is None, server.stdout.read() if server.stdout else ""
@@ -53,13 +64,25 @@ def test_serve_answers_health(settings: Settings, workers: int, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_production_refuses_default_secret(settings: Settings) -> None:
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        (None, "FANGKONG_SECRET_KEY must be set"),
+        ("fangkong-development-secret-change-me", "FANGKONG_SECRET_KEY must be set"),
+        ("too-short", "at least 32 characters"),
+    ],
+)
+def test_production_refuses_default_secret(
+    settings: Settings, secret: str | None, message: str
+) -> None:
     env = {
         **os.environ,
         "FANGKONG_DATABASE_URL": settings.database_url,
         "FANGKONG_ENVIRONMENT": "production",
     }
     env.pop("FANGKONG_SECRET_KEY", None)
+    if secret is not None:
+        env["FANGKONG_SECRET_KEY"] = secret
     done = subprocess.run([FANGKONG, "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
-    assert "FANGKONG_SECRET_KEY" in done.stderr
+    assert message in done.stderr.replace("\n", " ")

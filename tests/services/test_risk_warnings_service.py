@@ -116,7 +116,11 @@ def test_store_and_acknowledge(loaded: Engine, settings: Settings) -> None:
     assert signals
     first = warnings.store_signals(loaded, CLI_ACTOR, signals)
     again = warnings.store_signals(loaded, CLI_ACTOR, signals)
-    assert first["inserted"] == len(signals) and again == {"inserted": 0, "unchanged": len(signals)}
+    assert first["inserted"] == len(signals) and again == {
+        "inserted": 0,
+        "unchanged": len(signals),
+        "outside": 0,
+    }
     page = warnings.list_signals(loaded, CLI_ACTOR, tree, region_code="110000")
     sid = page["items"][0]["id"]
     with pytest.raises(Forbidden):

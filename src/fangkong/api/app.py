@@ -35,6 +35,7 @@ from fangkong.api.routes import supplies as supply_routes
 from fangkong.api.routes import timeliness as timeliness_routes
 from fangkong.api.routes import users as user_routes
 from fangkong.api.routes import warnings as warning_routes
+from fangkong.api.security_headers import install_security_headers
 from fangkong.settings import Settings
 from fangkong.store.db import make_engine
 from fangkong.web.pages import install_pages
@@ -65,6 +66,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = the_engine
     install_problem_handlers(app)
     install_auth(app, settings)
+    install_security_headers(app, settings)
 
     static_dir = resources.files("fangkong.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")

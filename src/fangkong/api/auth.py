@@ -4,7 +4,8 @@ Credentials, in order:
 
 1. ``Authorization: Bearer fk_…`` (RFC 6750). A bad token is a 401 with
    ``WWW-Authenticate: Bearer error="invalid_token"``; it never falls back to anonymous.
-2. The signed session cookie set by ``POST /api/v1/session``. State-changing requests
+2. The signed session cookie set by ``POST /api/v1/session`` (expiry, logout and
+   renewal: services/auth.py). State-changing requests
    (anything but GET, HEAD, OPTIONS) made with the cookie must carry the session's CSRF
    token in the ``X-CSRF-Token`` header or the ``csrf_token`` form field, else 403.
 
@@ -23,7 +24,9 @@ from typing import Annotated, Literal
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fangkong.api.problems import Problem
 from fangkong.core.access import Actor, Permission, has_permission
@@ -37,6 +40,7 @@ from fangkong.services.auth import (
     LoginRateLimiter,
     Session,
     SessionSigner,
+    session_is_live,
 )
 from fangkong.services.reference import region_tree
 from fangkong.services.users import UserInfo
@@ -54,11 +58,57 @@ COOKIE_SCHEME = APIKeyCookie(
 
 
 def install_auth(app: FastAPI, settings: Settings) -> None:
-    """Put the session signer, the login limiter and the tree cache on ``app.state``."""
+    """Put the session signer, the login limiter and the tree cache on ``app.state``
+    and add the middleware that re-signs active sessions (sliding idle timeout)."""
     app.state.session_signer = SessionSigner.for_settings(settings)
-    app.state.login_limiter = LoginRateLimiter()
+    app.state.login_limiter = LoginRateLimiter(
+        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+    )
     app.state.region_tree = None
     app.state.region_tree_lock = threading.Lock()
+    app.add_middleware(SessionRefreshMiddleware, settings=settings)
+
+
+#: Key in the request state of the list into which a renewed session cookie is put.
+REFRESH_KEY = "fangkong_session_refresh"
+
+
+class SessionRefreshMiddleware:
+    """Sends the re-signed cookie of a session used by the request (its idle clock
+    restarted; see services/auth.py), unless the response sets the cookie itself
+    (login, logout)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.secure = settings.secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        renewed: list[tuple[str, int]] = []
+        scope.setdefault("state", {})[REFRESH_KEY] = renewed
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and renewed:
+                headers = MutableHeaders(scope=message)
+                sets = headers.getlist("set-cookie")
+                if not any(c.startswith(f"{SESSION_COOKIE}=") for c in sets):
+                    cookie, max_age = renewed[-1]
+                    carrier = Response()
+                    carrier.set_cookie(
+                        SESSION_COOKIE,
+                        cookie,
+                        max_age=max_age,
+                        path="/",
+                        httponly=True,
+                        samesite="lax",
+                        secure=self.secure,
+                    )
+                    headers.append("set-cookie", carrier.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def signer_of(request: Request) -> SessionSigner:
@@ -100,13 +150,15 @@ def unauthorized(detail: str, error: str | None = None) -> Problem:
 
 
 def is_secure(settings: Settings) -> bool:
-    return settings.environment == "production"
+    """Whether cookies carry ``Secure`` (``settings.secure_cookies``)."""
+    return settings.secure_cookies
 
 
 def set_session_cookies(
     response: Response, settings: Settings, cookie: str, csrf_token: str, max_age: int
 ) -> None:
-    """Session cookie (HttpOnly) and its CSRF token (readable by page scripts)."""
+    """Session cookie (HttpOnly) and its CSRF token (readable by page scripts); both
+    SameSite=Lax, Secure in production."""
     secure = is_secure(settings)
     response.set_cookie(
         SESSION_COOKIE,
@@ -134,14 +186,41 @@ def clear_session_cookies(response: Response, settings: Settings) -> None:
         response.delete_cookie(name, path="/", httponly=http_only, samesite="lax", secure=secure)
 
 
+def read_session(request: Request) -> Session | None:
+    """The unexpired session of the request's cookie whose record is live (not logged
+    out, user active), or None. Does not renew it."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    signer = signer_of(request)
+    session = signer.read(cookie) if cookie else None
+    if session is None:
+        return None
+    if not session_is_live(request.app.state.engine, session, signer.now()):
+        return None
+    return session
+
+
+def renew_session(request: Request, session: Session) -> None:
+    """Have the response carry the session's cookie re-signed now (at most once a
+    minute), restarting its idle clock."""
+    signer = signer_of(request)
+    if not signer.needs_refresh(session):
+        return
+    holder = request.scope.get("state", {}).get(REFRESH_KEY)
+    if holder is not None:
+        cookie, fresh = signer.cookie(session)
+        holder.append((cookie, signer.remaining(fresh)))
+
+
 def optional_session_user(request: Request) -> tuple[UserInfo | None, Session | None]:
     """The active user of a valid session cookie and the session (pages; sync)."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    session = signer_of(request).read(cookie) if cookie else None
+    session = read_session(request)
     if session is None:
         return None, None
     user = user_svc.active_user(request.app.state.engine, session.user_id)
-    return (user, session) if user is not None else (None, None)
+    if user is None:
+        return None, None
+    renew_session(request, session)
+    return user, session
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -180,8 +259,7 @@ async def _authenticate(request: Request) -> UserInfo | None:
             )
         method = "token"
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        session = signer_of(request).read(cookie) if cookie else None
+        session = await run_in_threadpool(read_session, request)
         if session is not None:
             user = await run_in_threadpool(user_svc.active_user, engine, session.user_id)
         if user is not None and session is not None:
@@ -195,6 +273,7 @@ async def _authenticate(request: Request) -> UserInfo | None:
                         f"missing or invalid CSRF token: send the session's token "
                         f"in the {CSRF_HEADER} header or the {CSRF_FIELD} field",
                     )
+            renew_session(request, session)
     request.state.user = user
     request.state.auth_method = method
     request.state.session = session if method == "session" else None

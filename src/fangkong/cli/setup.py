@@ -46,8 +46,18 @@ def serve(
         raise fail(str(exc)) from exc
     processes = workers or s.workers
     bind_host, bind_port = host or s.host, port or s.port
+    # Behind a reverse proxy: the client address and the scheme (https, for HSTS and the
+    # Secure cookies) come from X-Forwarded-* headers, trusted from these proxies only.
+    trusted = s.forwarded_allow_ips
     if processes == 1:
-        uvicorn.run(app_, host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(
+            app_,
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+            proxy_headers=True,
+            forwarded_allow_ips=trusted,
+        )
     else:
         uvicorn.run(
             "fangkong.api.app:app_from_env",
@@ -56,6 +66,8 @@ def serve(
             host=bind_host,
             port=bind_port,
             log_level="info",
+            proxy_headers=True,
+            forwarded_allow_ips=trusted,
         )
 
 

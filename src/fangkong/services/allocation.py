@@ -59,7 +59,7 @@ from fangkong.core.allocation.result import Allocation, min_fill, transport_cost
 from fangkong.core.allocation.solve import allocate
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
-from fangkong.services.errors import Invalid, NotFound
+from fangkong.services.errors import Forbidden, Invalid, NotFound
 from fangkong.services.hospitals import store_code
 from fangkong.services.patients import census_counts
 from fangkong.services.requests import PRIORITY_WEIGHT, Priority
@@ -294,7 +294,7 @@ def run_allocation(
         pack_sizes = np.array([catalogue[c].pack_size for c in item_codes], np.int64)
         starts = [plan_date + timedelta(days=t * period_days) for t in range(periods)]
         plan_id = _store_plan(
-            conn, actor, problem, plan, baseline, pack_sizes, plan_date, starts, incoming
+            conn, actor, problem, plan, baseline, pack_sizes, plan_date, scope, starts, incoming
         )
         shipment_ids = _draft_shipments(
             conn, actor, problem, plan, plan_id, lines, pack_sizes, period
@@ -315,6 +315,7 @@ def _store_plan(
     baseline: Allocation,
     sizes: Any,
     plan_date: date,
+    scope: str,
     starts: Sequence[date] = (),
     incoming: Sequence[Incoming] = (),
 ) -> int:
@@ -361,6 +362,7 @@ def _store_plan(
         )
     labels = [d.isoformat() for d in starts]
     summary = {
+        "region_code": scope,
         "depots": [d.site_id for d in problem.depots],
         "periods": problem.periods,
         "period_starts": labels,
@@ -505,16 +507,53 @@ def _plan_dict(
     }
 
 
+def _plan_scope(conn: Connection, row: Any) -> list[str]:
+    """The regions a plan covers: its scope (stored in the summary since plans carry
+    it), or for older plans the regions of its depots."""
+    summary = json.loads(row.summary) if row.summary else {}
+    if summary.get("region_code"):
+        return [str(summary["region_code"])]
+    depots = list(summary.get("depots", []))
+    if not depots:
+        return [WORLD]
+    return [r.region_code for r in conn.execute(select(W).where(W.warehouse_code.in_(depots)))]
+
+
+def _sees_plan(actor: Actor, tree: RegionTree, scope: list[str]) -> bool:
+    """A plan shows hospitals, needs and stock of its whole scope: readable by users
+    whose jurisdiction contains all of it."""
+    if actor.jurisdiction == WORLD:
+        return True
+    return all(code != WORLD and tree.is_within(code, actor.jurisdiction) for code in scope)
+
+
 def get_plan(engine: Engine, actor: Actor, tree: RegionTree, plan_id: int) -> dict[str, Any]:
+    """One plan, for readers whose jurisdiction covers the plan's scope (403 else)."""
     authorize(actor, Permission.READ_AGGREGATE)
     with engine.connect() as conn:
+        row = conn.execute(select(P).where(P.id == plan_id)).first()
+        if row is None:
+            raise NotFound(f"no allocation plan {plan_id}", field="plan_id")
+        if not _sees_plan(actor, tree, _plan_scope(conn, row)):
+            raise Forbidden(
+                f"allocation plan {plan_id} covers regions outside the jurisdiction "
+                f"{actor.jurisdiction} of {actor.username}",
+                field="plan_id",
+            )
         return _plan_dict(conn, plan_id)
 
 
-def list_plans(engine: Engine, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
+def list_plans(
+    engine: Engine, actor: Actor, tree: RegionTree, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The latest plans whose scope lies inside the actor's jurisdiction."""
     authorize(actor, Permission.READ_AGGREGATE)
     with engine.connect() as conn:
-        rows = conn.execute(select(P).order_by(P.id.desc()).limit(limit)).all()
+        rows = [
+            r
+            for r in conn.execute(select(P).order_by(P.id.desc())).all()
+            if _sees_plan(actor, tree, _plan_scope(conn, r))
+        ][:limit]
     return [
         {
             "id": r.id,

@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from fangkong.core.access import Actor, Permission
+from fangkong.core.access import WORLD, Actor, Permission
 from fangkong.core.bulletins.checks import CUMULATIVE, run_checks
 from fangkong.core.bulletins.compose import (
     HK_MO_TW,
@@ -56,7 +56,7 @@ from fangkong.core.bulletins.reader import FIGURES
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
 from fangkong.services.daily_reports import ENTITY, entity_key
-from fangkong.services.errors import Conflict, Invalid, NotFound
+from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.services.import_runs import now
 from fangkong.services.regions import pick_source, source_coverage
 from fangkong.settings import Settings
@@ -664,13 +664,44 @@ def list_published(
     return {"items": items, "total": int(total), "limit": limit, "offset": offset}
 
 
-def list_drafts(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest drafts (for the console)."""
+def _reads_region(actor: Actor, region_code: str, tree: RegionTree) -> bool:
+    return actor.jurisdiction == WORLD or tree.is_within(region_code, actor.jurisdiction)
+
+
+def list_drafts(
+    engine: Engine,
+    *,
+    limit: int = 50,
+    actor: Actor | None = None,
+    tree: RegionTree | None = None,
+) -> list[dict[str, Any]]:
+    """The latest drafts (for the console): with ``actor``, only drafts of regions in
+    the actor's jurisdiction (unpublished figures are not public)."""
+    query = select(B).where(B.status == DRAFT).order_by(B.id.desc())
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(B).where(B.status == DRAFT).order_by(B.id.desc()).limit(limit)
-        ).all()
-    return [_row_dict(r) for r in rows]
+        if actor is None:
+            rows = conn.execute(query.limit(limit)).all()
+        else:
+            if tree is None:
+                raise ValueError("a jurisdiction filter needs the region tree")
+            rows = [r for r in conn.execute(query) if _reads_region(actor, r.region_code, tree)]
+    return [_row_dict(r) for r in rows[:limit]]
+
+
+def readable_bulletin(
+    engine: Engine, actor: Actor, tree: RegionTree, bulletin_id: int
+) -> dict[str, Any]:
+    """A draft or version by id for ``actor``: published versions are public; drafts
+    only inside the actor's jurisdiction (Forbidden otherwise)."""
+    authorize(actor, Permission.READ_AGGREGATE)
+    found = get_bulletin(engine, bulletin_id)
+    if found["status"] == DRAFT and not _reads_region(actor, found["region_code"], tree):
+        raise Forbidden(
+            f"draft {bulletin_id} of {found['region_code']} is outside the jurisdiction "
+            f"{actor.jurisdiction} of {actor.username}",
+            field="id",
+        )
+    return found
 
 
 # --- corrections log ---------------------------------------------------------------------

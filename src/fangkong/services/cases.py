@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 from fangkong.core.access import WORLD, Actor, Permission, has_permission, may_act_on
 from fangkong.core.cases import CASE_FIELDS, Classification
 from fangkong.core.importing.case_formats import CaseRowChecker, check_json_items
-from fangkong.core.importing.case_values import field_rules
+from fangkong.core.importing.case_values import OUTSIDE_JURISDICTION, field_rules
 from fangkong.core.regions import RegionTree
 from fangkong.core.validation import RowIssue
 from fangkong.services.errors import Forbidden, Invalid, NotFound
@@ -188,7 +188,16 @@ def submit_cases(
     checker = CaseRowChecker(rules, CASE_FIELDS, file="request", default_source=None)
     batch = check_json_items(items, checker)
     if batch.rejects:
-        raise CaseItemsInvalid([i for _, issues in batch.rejects for i in issues])
+        issues = [i for _, row_issues in batch.rejects for i in row_issues]
+        outside = sorted({i.value for i in issues if i.reason == OUTSIDE_JURISDICTION})
+        if outside:
+            # A refusal, not a typing error: the caller may not write there at all.
+            raise Forbidden(
+                f"{actor.username} ({actor.role.value}, jurisdiction {actor.jurisdiction}) "
+                f"may not write cases for {', '.join(outside[:5])}",
+                field="region_code",
+            )
+        raise CaseItemsInvalid(issues)
     with engine.begin() as conn:
         counts = merge_case_rows(
             conn,

@@ -7,23 +7,45 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
-from fangkong.core.access import Actor, Permission, has_permission
+from fangkong.core.access import WORLD, Actor, Permission, has_permission
+from fangkong.core.regions import RegionTree
 from fangkong.services.errors import Forbidden, NotFound
 from fangkong.store import models as m
 
 I = m.ImportRow  # noqa: E741 - the table alias used throughout
 Issue = m.ImportIssueRow
+U = m.UserRow
+
+
+def _may_read(conn: Connection, actor: Actor, importer: str, tree: RegionTree | None) -> bool:
+    """The importer, national users, and users whose jurisdiction contains the
+    importer's (an import has no region of its own: a file may span many)."""
+    if actor.jurisdiction == WORLD or actor.username == importer:
+        return True
+    if tree is None:
+        raise ValueError("reading another user's import report needs the region tree")
+    owner = conn.execute(select(U.jurisdiction).where(U.username == importer)).first()
+    if owner is None or owner.jurisdiction == WORLD:
+        return False
+    return tree.is_within(owner.jurisdiction, actor.jurisdiction)
 
 
 def import_report(
-    engine: Engine, import_id: int, *, actor: Actor, limit: int = 100, offset: int = 0
+    engine: Engine,
+    import_id: int,
+    *,
+    actor: Actor,
+    limit: int = 100,
+    offset: int = 0,
+    tree: RegionTree | None = None,
 ) -> dict[str, Any]:
     """One import with ``limit`` of its issues from ``offset`` (in line order).
 
-    Any user with the ``import`` permission may read reports; rejected rows may hold
-    personal data, so viewers may not."""
+    Users with the ``import`` permission may read the reports of imports made inside
+    their jurisdiction (see :func:`_may_read`; Forbidden otherwise); rejected rows may
+    hold personal data, so viewers may not."""
     if not has_permission(actor.role, Permission.IMPORT):
         raise Forbidden(
             f"{actor.username} ({actor.role.value}) lacks the permission {Permission.IMPORT.value}"
@@ -32,6 +54,12 @@ def import_report(
         row = conn.execute(select(I).where(I.id == import_id)).first()
         if row is None:
             raise NotFound(f"no import with id {import_id}", field="import_id")
+        if not _may_read(conn, actor, row.actor, tree):
+            raise Forbidden(
+                f"import {import_id} was made by {row.actor}, outside the jurisdiction "
+                f"{actor.jurisdiction} of {actor.username}",
+                field="import_id",
+            )
         total = conn.execute(
             select(func.count()).select_from(Issue).where(Issue.import_id == import_id)
         ).scalar_one()

@@ -583,8 +583,22 @@ def list_movements(
     reference: str | None = None,
     limit: int = 200,
     offset: int = 0,
+    actor: Actor | None = None,
+    tree: RegionTree | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """The stock card, oldest first; with ``actor``, only movements from or to a
+    warehouse in the actor's jurisdiction (like :func:`stock`)."""
     query = select(MOV)
+    if actor is not None and actor.jurisdiction != WORLD:
+        if tree is None:
+            raise ValueError("a jurisdiction filter needs the region tree")
+        with engine.connect() as conn:
+            seen = [
+                r.warehouse_code
+                for r in conn.execute(select(W.warehouse_code, W.region_code))
+                if within(actor, r.region_code, tree)
+            ]
+        query = query.where(MOV.from_warehouse.in_(seen) | MOV.to_warehouse.in_(seen))
     if warehouse_code:
         query = query.where(
             (MOV.from_warehouse == warehouse_code) | (MOV.to_warehouse == warehouse_code)

@@ -37,6 +37,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from fangkong.core.access import WORLD, Actor, Role
 from fangkong.core.regions import RegionTree
+from fangkong.services.auth import SESSION_MARK
 from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.store import models as m
 
@@ -431,7 +432,11 @@ def list_tokens(engine: Engine, actor: Actor, username: str) -> list[TokenInfo]:
     if not _may_manage_tokens(actor, user):
         raise Forbidden(f"{actor.username} may not see the tokens of {user.username}")
     with engine.connect() as conn:
-        rows = conn.execute(select(T).where(T.user_id == user.id).order_by(T.id)).all()
+        rows = conn.execute(
+            select(T)
+            .where(T.user_id == user.id, ~T.token_sha256.startswith(SESSION_MARK))
+            .order_by(T.id)
+        ).all()
     return [
         TokenInfo(
             r.id,

@@ -304,10 +304,22 @@ def first_signals(signals: list[dict[str, Any]], region_code: str) -> dict[str, 
     return firsts
 
 
-def store_signals(engine: Engine, actor: Actor, signals: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert new signals; known ones (same region, date, method, series, source) keep
-    their status and are counted as unchanged."""
+def store_signals(
+    engine: Engine, actor: Actor, signals: list[dict[str, Any]], tree: RegionTree | None = None
+) -> dict[str, int]:
+    """Insert new signals of regions in the actor's jurisdiction; known ones (same
+    region, date, method, series, source) keep their status and are counted as
+    unchanged, those of other regions are not stored (counted as ``outside``: a scan
+    may cover the whole country, but a user fills only their own work list)."""
     authorize(actor, Permission.READ_CASES)
+    if actor.jurisdiction != WORLD:
+        if tree is None:
+            raise ValueError("storing signals for a scoped user needs the region tree")
+        mine = [s for s in signals if tree.is_within(s["region_code"], actor.jurisdiction)]
+    else:
+        mine = list(signals)
+    outside = len(signals) - len(mine)
+    signals = mine
     now = datetime.now(UTC)
     inserted = unchanged = 0
     with engine.begin() as conn:
@@ -340,7 +352,7 @@ def store_signals(engine: Engine, actor: Actor, signals: list[dict[str, Any]]) -
                 )
             )
             inserted += 1
-    return {"inserted": inserted, "unchanged": unchanged}
+    return {"inserted": inserted, "unchanged": unchanged, "outside": outside}
 
 
 def _row(r: Any) -> dict[str, Any]:

@@ -375,7 +375,7 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
         c = signed_in(request, "zh")
         if not isinstance(c, Console):
             return c
-        found = import_report(engine, import_id, actor=c.actor, limit=1)
+        found = import_report(engine, import_id, actor=c.actor, limit=1, tree=c.tree)
         name = found.get("reject_file")
         folder = (Path(settings.var_dir) / "rejects").resolve()
         path = Path(name).resolve() if name else None
@@ -663,7 +663,7 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             return c
         shown, error = None, None
         if draft is not None:
-            shown, error = attempt(lambda: bsvc.get_bulletin(engine, draft))
+            shown, error = attempt(lambda: bsvc.readable_bulletin(engine, c.actor, c.tree, draft))
         provinces = [r for r in _region_options(app, c.root) if r["depth"] <= 1]
         return page(
             c,
@@ -674,6 +674,6 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             day=request.query_params.get("date") or "",
             draft=shown,
             error=error,
-            drafts=bsvc.list_drafts(engine, limit=10),
+            drafts=bsvc.list_drafts(engine, limit=10, actor=c.actor, tree=c.tree),
             published=bsvc.list_published(engine, limit=10)["items"],
         )

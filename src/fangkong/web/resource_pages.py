@@ -269,7 +269,7 @@ def install_resource_pages(
         c = signed_in(request, lang)
         if not hasattr(c, "actor"):
             return c  # type: ignore[no-any-return]
-        plans, error = attempt(lambda: asvc.list_plans(engine, c.actor, limit=50))
+        plans, error = attempt(lambda: asvc.list_plans(engine, c.actor, c.tree, limit=50))
         waiting, _ = attempt(
             lambda: rqsvc.list_requests(engine, c.actor, c.tree, status="approved")
         )

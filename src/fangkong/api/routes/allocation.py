@@ -83,13 +83,14 @@ def run(
     )
 
 
-@router.get("/plans", summary="Recent allocation plans")
+@router.get("/plans", summary="Recent allocation plans inside the caller's jurisdiction")
 def plans(
     engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    rows = svc.list_plans(engine, actor, limit)
+    rows = svc.list_plans(engine, actor, tree, limit)
     return {"items": rows, "total": len(rows)}
 
 

@@ -82,23 +82,25 @@ def create_draft(
     )
 
 
-@router.get("/bulletins/drafts", summary="Latest drafts (signed in)")
+@router.get("/bulletins/drafts", summary="Latest drafts in the caller's jurisdiction")
 def drafts(
     engine: Annotated[Engine, Depends(get_engine)],
-    _actor: Annotated[Actor, Depends(current_actor)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    items = svc.list_drafts(engine, limit=limit)
+    items = svc.list_drafts(engine, limit=limit, actor=actor, tree=tree)
     return {"items": items, "total": len(items)}
 
 
-@router.get("/bulletins/drafts/{bulletin_id}", summary="One draft or version by id (signed in)")
+@router.get("/bulletins/drafts/{bulletin_id}", summary="One draft (in the jurisdiction) or version")
 def draft(
     bulletin_id: int,
     engine: Annotated[Engine, Depends(get_engine)],
-    _actor: Annotated[Actor, Depends(current_actor)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    actor: Annotated[Actor, Depends(current_actor)],
 ) -> dict[str, Any]:
-    return svc.get_bulletin(engine, bulletin_id)
+    return svc.readable_bulletin(engine, actor, tree, bulletin_id)
 
 
 @router.post("/bulletins/{bulletin_id}/publish", summary="Approve and publish (commander)")

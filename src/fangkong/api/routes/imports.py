@@ -1,7 +1,8 @@
 """``/api/v1/imports``: file uploads, import reports and the downloadable templates.
 
-Sections: templates (public), daily-report upload, import reports. Uploads are saved
-under ``<var_dir>/uploads`` before they are imported, so the file of every import is
+Sections: templates (public), daily-report upload, import reports. Uploads (only from
+users with the ``import`` permission) are saved under ``<var_dir>/uploads`` before
+they are imported, so the file of every import is
 kept beside its report."""
 
 from __future__ import annotations
@@ -17,9 +18,15 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.deps import (
+    current_actor,
+    get_engine,
+    get_region_tree,
+    get_settings,
+    require_permission,
+)
 from fangkong.api.problems import Problem
-from fangkong.core.access import Actor
+from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
 from fangkong.services import daily_import
 from fangkong.services.import_reports import import_report
@@ -85,7 +92,7 @@ async def post_daily_import(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
-    actor: Annotated[Actor, Depends(current_actor)],
+    actor: Annotated[Actor, Depends(require_permission(Permission.IMPORT))],
     file: Annotated[UploadFile, File(description="CSV or JSON file")],
     format: Annotated[str | None, Form(description="format name; detected when absent")] = None,
     source: Annotated[str | None, Form(pattern=r"^[a-z0-9_-]{1,32}$")] = None,
@@ -117,7 +124,7 @@ async def post_daily_import(
 async def post_case_import(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
-    actor: Annotated[Actor, Depends(current_actor)],
+    actor: Annotated[Actor, Depends(require_permission(Permission.IMPORT))],
     file: Annotated[UploadFile, File(description="CSV or JSON case line list")],
     format: Annotated[str | None, Form(description="format name; detected when absent")] = None,
     source: Annotated[str | None, Form(min_length=1, max_length=64)] = None,
@@ -131,8 +138,15 @@ async def post_case_import(
     path, original = await save_upload(file, settings)
     try:
         result = await run_in_threadpool(
-            case_import.import_case_file, engine, settings, path, format_name=format or None,
-            source=source or None, strict=strict, actor=actor, filename=original,
+            case_import.import_case_file,
+            engine,
+            settings,
+            path,
+            format_name=format or None,
+            source=source or None,
+            strict=strict,
+            actor=actor,
+            filename=original,
         )
     except ImportFormatError as exc:
         raise Invalid(str(exc), field="file") from exc
@@ -145,9 +159,10 @@ async def post_case_import(
 @router.get("/{import_id}", summary="An import report with its issues")
 def get_import(
     engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     import_id: int,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    return import_report(engine, import_id, actor=actor, limit=limit, offset=offset)
+    return import_report(engine, import_id, actor=actor, limit=limit, offset=offset, tree=tree)

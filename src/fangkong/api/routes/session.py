@@ -4,19 +4,22 @@ Login takes JSON (``{"username", "password"}``, ``Content-Type: application/json
 only, so a cross-site page cannot send it without a CORS preflight) or an HTML form
 (``username``, ``password``, ``csrf_token`` bound to the login page's nonce cookie,
 optional ``next``). Success sets the signed session cookie (HttpOnly, SameSite=Lax,
-Secure in production, 8 h) and a readable ``fangkong_csrf`` cookie with the session's
-CSRF token; JSON callers get the user and the token in the body, form callers a 303 to
-``next``. A browser form that fails is sent back to ``/login`` with an error code;
-every other failure is problem+json (401 bad credentials, 403 CSRF, 415, 422, 429).
+Secure in production; it ends 8 h after login, after 30 min without a request and at
+logout: ``session_max_seconds``, ``session_idle_seconds``) and a readable
+``fangkong_csrf`` cookie with the session's CSRF token; JSON callers get the user and
+the token in the body, form callers a 303 to ``next``. A browser form that fails is
+sent back to ``/login`` with an error code; every other failure is problem+json (401
+bad credentials, 403 CSRF, 415, 422, 429).
 
-Failed logins are throttled per (username, client address): 10 in 15 minutes, then
+Failed logins are throttled per (username, client address): 10 in 15 minutes
+(``login_max_failures``, ``login_window_seconds``), then
 429 with ``Retry-After`` (OWASP Authentication Cheat Sheet, "Login Throttling").
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -30,6 +33,7 @@ from fangkong.api.auth import (
     current_actor,
     is_secure,
     limiter_of,
+    read_session,
     set_session_cookies,
     signer_of,
     unauthorized,
@@ -41,9 +45,10 @@ from fangkong.services import users as user_svc
 from fangkong.services.auth import (
     CSRF_FIELD,
     LOGIN_NONCE_COOKIE,
-    SESSION_COOKIE,
     Session,
+    end_session,
     login_binding,
+    start_session,
 )
 from fangkong.services.users import UserInfo
 from fangkong.settings import Settings
@@ -98,10 +103,6 @@ def _wants_html(request: Request) -> bool:
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def _expiry(session: Session, max_age: int) -> datetime:
-    return datetime.fromtimestamp(session.issued_at + max_age, tz=UTC)
 
 
 async def _read_login(request: Request) -> tuple[LoginIn, bool, str | None, str | None]:
@@ -230,7 +231,7 @@ def _session_response(
     request: Request, settings: Settings, user: UserInfo, redirect_to: str | None
 ) -> Response:
     signer = signer_of(request)
-    cookie, session = signer.issue(user.id)
+    cookie, session = start_session(request.app.state.engine, signer, user.id)
     token = signer.csrf_token(session.binding)
     response: Response
     if redirect_to is not None:
@@ -239,7 +240,7 @@ def _session_response(
         body = {
             "user": user.as_dict(),
             "csrf_token": token,
-            "expires_at": _expiry(session, signer.max_age).isoformat(),
+            "expires_at": signer.expires_at(session).isoformat(),
         }
         response = JSONResponse(body)
     set_session_cookies(response, settings, cookie, token, signer.max_age)
@@ -251,9 +252,13 @@ def _session_response(
 
 
 @router.delete("/session", status_code=204, summary="Log out (web session)")
-def logout(settings: Annotated[Settings, Depends(get_settings)]) -> Response:
-    """Drop the session cookies. Idempotent; a DELETE cannot be sent cross-site without
-    a CORS preflight, so no CSRF token is needed."""
+def logout(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    """End the session for good (its record is revoked, so a copy of the cookie is
+    refused too) and drop the cookies. Idempotent; a DELETE cannot be sent cross-site
+    without a CORS preflight, so no CSRF token is needed."""
+    session = read_session(request)
+    if session is not None:
+        end_session(request.app.state.engine, session)
     response = Response(status_code=204)
     clear_session_cookies(response, settings)
     return response
@@ -270,13 +275,13 @@ async def logout_form(
 ) -> Response:
     """The form variant of ``DELETE /api/v1/session``: needs the session's CSRF token."""
     signer = signer_of(request)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    session = signer.read(cookie) if cookie else None
+    session = await run_in_threadpool(read_session, request)
     if session is not None:
         form = await request.form()
         token = form.get(CSRF_FIELD)
         if not signer.check_csrf(token if isinstance(token, str) else None, session.binding):
             raise Problem(403, "Forbidden", "missing or invalid CSRF token")
+        await run_in_threadpool(end_session, request.app.state.engine, session)
     response = RedirectResponse("/", status_code=303)
     clear_session_cookies(response, settings)
     return response
@@ -292,5 +297,5 @@ def me(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> dic
         "permissions": sorted(p.value for p in ROLE_PERMISSIONS[actor.role]),
         "auth_method": request.state.auth_method,
         "csrf_token": signer.csrf_token(session.binding) if session else None,
-        "session_expires_at": _expiry(session, signer.max_age) if session else None,
+        "session_expires_at": signer.expires_at(session) if session else None,
     }

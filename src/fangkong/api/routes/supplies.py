@@ -149,9 +149,10 @@ def ledger_check(
     return svc.ledger_check(engine)
 
 
-@router.get("/movements", summary="The stock card: movements, oldest first")
+@router.get("/movements", summary="The stock card of the caller's warehouses, oldest first")
 def movements(
     engine: Annotated[Engine, Depends(get_engine)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     warehouse: Annotated[str | None, Query(pattern=KEY)] = None,
     item: Annotated[str | None, Query(pattern=KEY)] = None,
@@ -166,6 +167,8 @@ def movements(
         reference=reference,
         limit=limit,
         offset=offset,
+        actor=actor,
+        tree=tree,
     )
     return {"items": rows, "total": total, "limit": limit, "offset": offset}
 

@@ -57,7 +57,7 @@ def scan(
         field=body.series,
         parent=body.parent,
     )
-    stored = svc.store_signals(engine, actor, signals) if body.store else None
+    stored = svc.store_signals(engine, actor, signals, tree) if body.store else None
     return {"items": signals, "total": len(signals), "stored": stored}
 
 

@@ -162,6 +162,11 @@ def classification_rule(text: str) -> object:
 _classification = _choice(tuple(c.value for c in Classification), "classification")
 
 
+#: The reason given for a region the importing user may not write (services/cases.py
+#: turns it into a 403 for API submissions).
+OUTSIDE_JURISDICTION = "region outside your jurisdiction"
+
+
 def make_region_rule(known: frozenset[str], allowed: Callable[[str], bool] | None) -> Rule:
     """A region code that exists in the reference regions (GB/T 2260 or ISO 3166-1) and,
     when ``allowed`` is given, lies in the importing user's jurisdiction."""
@@ -175,7 +180,7 @@ def make_region_rule(known: frozenset[str], allowed: Callable[[str], bool] | Non
                 "unknown region code (not a GB/T 2260 or ISO 3166-1 code in the reference regions)"
             )
         if allowed is not None and not allowed(s):
-            raise ValueError("region outside your jurisdiction")
+            raise ValueError(OUTSIDE_JURISDICTION)
         return s
 
     return rule
