@@ -20,8 +20,7 @@ def test_region_list_filters_by_level_and_parent(settings: Settings, engine: Eng
     assert {"420000", "810000", "710000"} <= {r["region_code"] for r in provinces["items"]}
     hubei = c.get("/api/v1/regions", params={"parent": "420000", "limit": 100}).json()
     wuhan = next(r for r in hubei["items"] if r["region_code"] == "420100")
-    assert (wuhan["name_zh"], wuhan["name_en"], wuhan["level"]) == ("武汉市", "Wuhan",
-                                                                     "prefecture")
+    assert (wuhan["name_zh"], wuhan["name_en"], wuhan["level"]) == ("武汉市", "Wuhan", "prefecture")
 
 
 def test_one_region_and_tree(settings: Settings, engine: Engine) -> None:
@@ -44,8 +43,9 @@ def test_unknown_region_is_problem_json(settings: Settings, engine: Engine) -> N
 
 
 def test_bad_query_names_the_parameter(settings: Settings, engine: Engine) -> None:
-    r = client(settings, engine).get("/api/v1/regions/420000/daily",
-                                     params={"from": "2020-13-45", "limit": 0})
+    r = client(settings, engine).get(
+        "/api/v1/regions/420000/daily", params={"from": "2020-13-45", "limit": 0}
+    )
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     params = {e["parameter"] for e in r.json()["errors"]}

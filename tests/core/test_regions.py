@@ -5,8 +5,9 @@ from __future__ import annotations
 from fangkong.core.access import WORLD, Permission, Role, may_act_on
 from fangkong.core.regions import RegionTree
 
-TREE = RegionTree({"CN": None, "420000": "CN", "420100": "420000", "420102": "420100",
-                   "110000": "CN", "US": None})
+TREE = RegionTree(
+    {"CN": None, "420000": "CN", "420100": "420000", "420102": "420100", "110000": "CN", "US": None}
+)
 
 
 def test_ancestors_nearest_first() -> None:

@@ -40,6 +40,7 @@ def test_demo_loads_then_skips(engine: Engine, settings: Settings) -> None:
     assert by_day["2020-02-12"]["new_confirmed"] == 14840
     assert by_day["2020-02-12"]["cumulative_confirmed"] == 48206
     # The whole first half of 2020 comes from the source that covers it (canghailan).
-    assert client.get("/api/v1/regions/420000/daily?from=2020-01-10&to=2020-06-30").json()[
-        "source"
-    ] == "canghailan"
+    assert (
+        client.get("/api/v1/regions/420000/daily?from=2020-01-10&to=2020-06-30").json()["source"]
+        == "canghailan"
+    )

@@ -131,8 +131,15 @@ async def post_case_import(
     path, original = await save_upload(file, settings)
     try:
         result = await run_in_threadpool(
-            case_import.import_case_file, engine, settings, path, format_name=format or None,
-            source=source or None, strict=strict, actor=actor, filename=original,
+            case_import.import_case_file,
+            engine,
+            settings,
+            path,
+            format_name=format or None,
+            source=source or None,
+            strict=strict,
+            actor=actor,
+            filename=original,
         )
     except ImportFormatError as exc:
         raise Invalid(str(exc), field="file") from exc
