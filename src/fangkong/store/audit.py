@@ -40,11 +40,8 @@ else (triggers of migration 0006).
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -52,8 +49,29 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, insert, select, update
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
-from fangkong.core.privacy.audit_log import canonical_json, entry_hash, utc_text
+from fangkong.core.privacy.audit_log import ChainEntry, canonical_json, recomputed_hash, utc_text
 from fangkong.store import models as m
+from fangkong.store.origin import (
+    Origin,
+    current_origin,
+    os_user,
+    register_origin_provider,
+    reset_origin,
+    set_origin,
+)
+
+__all__ = [
+    "Origin",
+    "append",
+    "current_origin",
+    "install",
+    "note",
+    "note_write",
+    "os_user",
+    "register_origin_provider",
+    "reset_origin",
+    "set_origin",
+]
 
 LOG = m.table_of(m.AuditLogRow)
 HEAD = m.table_of(m.AuditChainHeadRow)
@@ -74,31 +92,6 @@ _DML = re.compile(
 )
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _OPS: dict[type[UpdateBase], str] = {Insert: "insert", Update: "update", Delete: "delete"}
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for the uid (containers)
-        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Who is acting and on what, for entries that do not say it themselves.
-
-    ``authoritative`` origins (an authenticated user, the CLI operator) override the
-    actor a service names; ``context`` (request method and path, client address, token
-    fingerprint, CLI command) goes into every entry's details; ``on_append`` is told how
-    many entries were appended on the origin's behalf."""
-
-    actor: str
-    action: str
-    target_type: str = "-"
-    target_id: str | None = None
-    context: Mapping[str, Any] = field(default_factory=dict)
-    authoritative: bool = True
-    on_append: Callable[[int], None] | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)
@@ -138,37 +131,7 @@ class _Pending:
         return out
 
 
-_ORIGIN: ContextVar[Callable[[], Origin] | None] = ContextVar("fangkong_audit_origin", default=None)
-_PROVIDERS: list[Callable[[], Origin | None]] = []
 _TRACKED: frozenset[str] = frozenset(m.Base.metadata.tables) - AUDIT_TABLES
-
-
-def set_origin(resolve: Callable[[], Origin]) -> Token[Callable[[], Origin] | None]:
-    """Make ``resolve`` the origin of the work done in the current context (a request);
-    it is called when an entry is appended, so it may read state set later (the user
-    authenticated after this call)."""
-    return _ORIGIN.set(resolve)
-
-
-def reset_origin(token: Token[Callable[[], Origin] | None]) -> None:
-    _ORIGIN.reset(token)
-
-
-def register_origin_provider(provider: Callable[[], Origin | None]) -> None:
-    """Add a fallback origin (e.g. the CLI's, which knows the running command)."""
-    if provider not in _PROVIDERS:
-        _PROVIDERS.append(provider)
-
-
-def current_origin() -> Origin:
-    resolve = _ORIGIN.get()
-    if resolve is not None:
-        return resolve()
-    for provider in _PROVIDERS:
-        found = provider()
-        if found is not None:
-            return found
-    return Origin(actor=f"system:{_os_user()}", action="write", authoritative=False)
 
 
 def _pending(conn: Connection) -> _Pending:
@@ -391,22 +354,24 @@ def append(conn: Connection, entries: Iterable[Entry]) -> list[tuple[int, str]]:
         appended: list[tuple[int, str]] = []
         for item in items:
             occurred = datetime.now(UTC)
-            fields = {
-                "id": last_id + 1,
-                "occurred_at": utc_text(occurred),
-                "actor": _cut(item.actor, 128) or "?",
-                "action": _cut(item.action, 96) or "?",
-                "target_type": _cut(item.target_type, 64) or "-",
-                "target_id": _cut(item.target_id, 256),
-                "details": canonical_json(dict(item.details)),
-                "prev_hash": last_hash,
-            }
-            digest = entry_hash(**fields)
-            conn.execute(insert(LOG).values({**fields, "occurred_at": occurred, "hash": digest}))
-            conn.execute(
-                update(HEAD).where(HEAD.c.id == 1).values(last_id=fields["id"], last_hash=digest)
+            entry = ChainEntry(
+                id=last_id + 1,
+                occurred_at=utc_text(occurred),
+                actor=_cut(item.actor, 128) or "?",
+                action=_cut(item.action, 96) or "?",
+                target_type=_cut(item.target_type, 64) or "-",
+                target_id=_cut(item.target_id, 256),
+                details=canonical_json(dict(item.details)),
+                prev_hash=last_hash,
+                hash="",
             )
-            last_id, last_hash = int(fields["id"]), digest
+            digest = recomputed_hash(entry)
+            values = {**entry.fields(), "occurred_at": occurred, "hash": digest}
+            conn.execute(insert(LOG).values(values))
+            conn.execute(
+                update(HEAD).where(HEAD.c.id == 1).values(last_id=entry.id, last_hash=digest)
+            )
+            last_id, last_hash = entry.id, digest
             appended.append((last_id, digest))
         return appended
     finally:
