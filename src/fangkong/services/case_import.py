@@ -18,6 +18,7 @@ every problem is reported.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import gc
 import io
@@ -148,7 +149,14 @@ class _Writer:
         self._assume_new = True
         self._conns: list[Connection] = [engine.connect() for _ in range(workers)]
         self._threads = [
-            threading.Thread(target=self._run, args=(conn,), name=f"case-import-{n}", daemon=True)
+            # Each worker runs in a copy of the caller's context, so that the audit log
+            # attributes its batches to the caller (store/audit.py origins).
+            threading.Thread(
+                target=contextvars.copy_context().run,
+                args=(self._run, conn),
+                name=f"case-import-{n}",
+                daemon=True,
+            )
             for n, conn in enumerate(self._conns)
         ]
         for thread in self._threads:
