@@ -25,6 +25,7 @@ import hashlib
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fangkong.store import audit as hook
@@ -94,13 +95,36 @@ class RequestAudit:
             on_append=self._counted,
         )
 
+    def session_username(self) -> str | None:
+        """The user of a valid session cookie on a route that did not authenticate
+        (logging out)."""
+        from fangkong.api.auth import signer_of
+        from fangkong.services.auth import SESSION_COOKIE
+        from fangkong.services.users import active_user
+
+        request = Request(self.scope)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        session = signer_of(request).read(cookie) if cookie else None
+        if session is None:
+            return None
+        user = active_user(request.app.state.engine, session.user_id)
+        return user.username if user is not None else None
+
     def record_request(self, status: int) -> None:
         """The entry of a state-changing request that wrote nothing (see the module)."""
         origin = self.origin()
         action = origin.action + (".denied" if status == 403 else "")
+        actor = None if origin.authoritative else self.session_username()
         engine = self.scope["app"].state.engine
         with engine.begin() as conn:
-            hook.note(conn, action, origin.target_type, origin.target_id, {"status": status})
+            hook.note(
+                conn,
+                action,
+                origin.target_type,
+                origin.target_id,
+                {"status": status},
+                actor=actor,
+            )
 
 
 class AuditMiddleware:

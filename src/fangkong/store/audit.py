@@ -223,10 +223,12 @@ def _plain(value: Any) -> Any:
     return str(value)[:MAX_VALUE]
 
 
-def _revision_rows(element: Insert, multiparams: Any) -> list[dict[str, Any]]:
+def _revision_rows(element: Insert, multiparams: Any, params: Any) -> list[dict[str, Any]]:
     rows: list[Mapping[str, Any]] = []
     if multiparams:
         rows = [p for p in multiparams if isinstance(p, Mapping)]
+    elif isinstance(params, Mapping) and params:
+        rows = [params]
     else:
         values = getattr(element, "_values", None)
         if values:
@@ -256,7 +258,7 @@ def _after_execute(
     if getattr(element.table, "name", None) != m.table_of(m.RevisionRow).name:
         return
     state = _pending(conn)
-    rows = _revision_rows(element, multiparams)
+    rows = _revision_rows(element, multiparams, params)
     state.changes_total += len(rows)
     room = MAX_CHANGES - len(state.changes)
     if room > 0:

@@ -201,14 +201,6 @@ def verify_chain(
             return report(
                 ChainProblem(entry.id, "reordered", f"entry {entry.id} appears after {last_id}")
             )
-        if recomputed_hash(entry) != entry.hash:
-            return report(
-                ChainProblem(
-                    entry.id,
-                    "edited",
-                    f"entry {entry.id} does not match its hash: its content was changed",
-                )
-            )
         if entry.prev_hash != last_hash:
             found = locate(entry.prev_hash) if locate is not None else None
             if found is not None and found != last_id:
@@ -223,8 +215,16 @@ def verify_chain(
                 ChainProblem(
                     entry.id,
                     "link",
-                    f"entry {entry.id} does not follow entry {last_id}: "
-                    "an entry was replaced or inserted here",
+                    f"entry {entry.id} does not follow entry {last_id}: entry {last_id} "
+                    "was rewritten, or entries were replaced or inserted here",
+                )
+            )
+        if recomputed_hash(entry) != entry.hash:
+            return report(
+                ChainProblem(
+                    entry.id,
+                    "edited",
+                    f"entry {entry.id} does not match its hash: its content was changed",
                 )
             )
         if entry.id in anchors and anchors.pop(entry.id) != entry.hash:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP), and their
@@ -50,13 +50,30 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 
 
 class SafeWriter:
-    """:func:`csv.writer` whose cells go through :func:`safe_cell`."""
+    """:func:`csv.writer` whose cells go through :func:`safe_cell`.
 
-    def __init__(self, stream: Any, **kwargs: Any) -> None:
-        self._writer = csv.writer(stream, **kwargs)
+    Also, a cell holding a carriage return or a line feed is always quoted (RFC 4180
+    §2.6), whatever ``lineterminator`` is: :mod:`csv` quotes only the characters of the
+    line terminator it writes, so with ``"\n"`` a bare ``"\r"`` in a value would go out
+    unquoted and split the row for many readers."""
+
+    def __init__(self, stream: Any, dialect: Any = "excel", **kwargs: Any) -> None:
+        self._stream = stream
+        self._end = kwargs.pop(
+            "lineterminator",
+            csv.get_dialect(dialect).lineterminator
+            if isinstance(dialect, str)
+            else dialect.lineterminator,
+        )
+        self._row = io.StringIO()
+        self._writer = csv.writer(self._row, dialect, lineterminator="\r\n", **kwargs)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow(safe_row(row))
+        self._writer.writerow(safe_row(row))
+        text = self._row.getvalue()
+        self._row.seek(0)
+        self._row.truncate()
+        return self._stream.write(text[:-2] + self._end)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
@@ -64,14 +81,19 @@ class SafeWriter:
 
 
 class SafeDictWriter(csv.DictWriter):  # type: ignore[type-arg]
-    """:class:`csv.DictWriter` whose cells go through :func:`safe_cell`."""
+    """:class:`csv.DictWriter` writing through a :class:`SafeWriter`."""
 
-    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
-        return super().writerow({k: safe_cell(v) for k, v in rowdict.items()})
-
-    def writerows(self, rowdicts: Iterable[Mapping[str, Any]]) -> None:
-        for rowdict in rowdicts:
-            self.writerow(rowdict)
+    def __init__(
+        self,
+        stream: Any,
+        fieldnames: Sequence[str],
+        restval: Any = "",
+        extrasaction: str = "raise",
+        dialect: Any = "excel",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(stream, fieldnames, restval, extrasaction, dialect, **kwargs)  # type: ignore[arg-type]
+        self.writer = SafeWriter(stream, dialect, **kwargs)  # type: ignore[assignment]
 
 
 def safe_csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], **kwargs: Any) -> str:
