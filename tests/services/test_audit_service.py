@@ -250,3 +250,17 @@ def test_cli_writes_are_attributed_and_verify_reports_tampering(
     assert json.loads(as_json.stdout)["problem"]["kind"] == "edited"
     bad = runner.invoke(app, ["audit", "verify", "--anchor", "nonsense"], env=env)
     assert bad.exit_code == 2
+
+
+def test_cli_imports_are_attributed_in_the_worker_threads_too(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    path = write_cases(tmp_path / "cases.csv", [case(i) for i in range(1, 30)])
+    runner = CliRunner()
+    env = {"FANGKONG_DATABASE_URL": settings.database_url, "FANGKONG_VAR_DIR": str(tmp_path)}
+    done = runner.invoke(app, ["import", "cases", str(path)], env=env)
+    assert done.exit_code == 0, done.output
+    rows = entries(engine)
+    assert rows and all(str(e["actor"]).startswith("cli:") for e in rows)
+    assert {e["action"] for e in rows} == {"cli.import.cases", "import.run"}
+    assert any("case_records" in str(e["details"]) for e in rows)

@@ -18,7 +18,6 @@ every problem is reported.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import csv
 import gc
 import io
@@ -69,6 +68,7 @@ from fangkong.services.import_runs import (
 from fangkong.settings import Settings
 from fangkong.store import models as m
 from fangkong.store.bulk import MergeCounts, merge_case_rows
+from fangkong.store.origin import Origin, current_origin, set_origin
 
 KIND = "cases"
 #: Called after each batch with (bytes read so far, file size in bytes).
@@ -148,12 +148,13 @@ class _Writer:
         self._error: BaseException | None = None
         self._assume_new = True
         self._conns: list[Connection] = [engine.connect() for _ in range(workers)]
+        # The workers act for the caller: the audit log attributes their batches to the
+        # caller's user or command (store/origin.py), not to a nameless thread.
+        origin = current_origin()
         self._threads = [
-            # Each worker runs in a copy of the caller's context, so that the audit log
-            # attributes its batches to the caller (store/audit.py origins).
             threading.Thread(
-                target=contextvars.copy_context().run,
-                args=(self._run, conn),
+                target=self._run_as,
+                args=(origin, conn),
                 name=f"case-import-{n}",
                 daemon=True,
             )
@@ -194,6 +195,10 @@ class _Writer:
             conn.close()
         if self._error is not None:
             raise self._error
+
+    def _run_as(self, origin: Origin, conn: Connection) -> None:
+        set_origin(lambda: origin)
+        self._run(conn)
 
     def _run(self, conn: Connection) -> None:
         try:
