@@ -28,12 +28,6 @@ class Role(StrEnum):
     EPIDEMIOLOGIST = "epidemiologist"
     REPORTER = "reporter"
     LOGISTICS = "logistics"
-    #: See the personal fields of case records (core/privacy/personal.py); audited.
-    READ_PERSONAL = "read_personal"
-    #: Export the line list as a file; audited with the file's hash.
-    EXPORT_LINE_LIST = "export_line_list"
-    #: Read and verify the audit log.
-    READ_AUDIT = "read_audit"
     VIEWER = "viewer"
 
 
