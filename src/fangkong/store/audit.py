@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select, update
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
 from fangkong.core.privacy.audit_log import ChainEntry, canonical_json, recomputed_hash, utc_text
@@ -326,13 +326,25 @@ def _on_commit(conn: Connection) -> None:
         origin.on_append(len(entries))
 
 
+#: The statements of an append, built once (compiled once, then cached).
+_HEAD = select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_TAKE_WRITE_LOCK = update(HEAD).where(HEAD.c.id == 1).values(last_id=HEAD.c.last_id)
+_INSERT = insert(LOG)
+_ADVANCE = (
+    update(HEAD)
+    .where(HEAD.c.id == 1)
+    .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash"))
+)
+
+
 def _lock_head(conn: Connection) -> tuple[int, str]:
     if conn.dialect.name == "postgresql":
-        query = select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1).with_for_update()
+        query = _HEAD_FOR_UPDATE
     else:
         # SQLite: a write takes the database's write lock before the head is read.
-        conn.execute(update(HEAD).where(HEAD.c.id == 1).values(last_id=HEAD.c.last_id))
-        query = select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1)
+        conn.execute(_TAKE_WRITE_LOCK)
+        query = _HEAD
     row = conn.execute(query).first()
     if row is None:
         raise RuntimeError("the audit chain head is missing: run `fangkong db upgrade`")
@@ -368,11 +380,8 @@ def append(conn: Connection, entries: Iterable[Entry]) -> list[tuple[int, str]]:
                 hash="",
             )
             digest = recomputed_hash(entry)
-            values = {**entry.fields(), "occurred_at": occurred, "hash": digest}
-            conn.execute(insert(LOG).values(values))
-            conn.execute(
-                update(HEAD).where(HEAD.c.id == 1).values(last_id=entry.id, last_hash=digest)
-            )
+            conn.execute(_INSERT, {**entry.fields(), "occurred_at": occurred, "hash": digest})
+            conn.execute(_ADVANCE, {"new_id": entry.id, "new_hash": digest})
             last_id, last_hash = entry.id, digest
             appended.append((last_id, digest))
         return appended
