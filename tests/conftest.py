@@ -24,7 +24,8 @@ from fangkong.store.migrate import upgrade
 PG_ADMIN_URL = os.environ.get(
     "FANGKONG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-#: Tables that tests write; emptied (children first) before every test.
+#: Tables that tests write; emptied (children first) before every test. The audit log
+#: (append-only) is emptied apart, by :func:`reset_audit_log`.
 MUTABLE_TABLES = (
     # Bulletins (issue 4)
     "bulletins",
@@ -95,6 +96,52 @@ def _backend_urls(
 
 
 _prepared: dict[str, Engine] = {}
+#: The append-only audit log's triggers per backend: (name, table, definition), read
+#: once after the migrations so that :func:`reset_audit_log` can restore them.
+_audit_triggers: dict[str, list[tuple[str, str, str]]] = {}
+AUDIT_TABLES = ("audit_log", "audit_chain_head")
+
+
+def audit_triggers(engine: Engine) -> list[tuple[str, str, str]]:
+    """The triggers on the audit tables, as they are now."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.execute(
+                text(
+                    "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relname IN ('audit_log', 'audit_chain_head') AND NOT t.tgisinternal"
+                )
+            ).all()
+        else:
+            rows = conn.execute(
+                text(
+                    "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name IN ('audit_log', 'audit_chain_head')"
+                )
+            ).all()
+    return sorted((str(a), str(b), str(c)) for a, b, c in rows)
+
+
+def reset_audit_log(engine: Engine) -> None:
+    """Empty the append-only audit log and rewind its head to the genesis hash: on the
+    driver connection (no audit hook), with the triggers dropped and re-created from
+    their migrated definitions (which also restores any a test dropped)."""
+    triggers = _audit_triggers[engine.dialect.name]
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for name, table, _ in triggers:
+            on = f" ON {table}" if engine.dialect.name == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+        cursor.execute("DELETE FROM audit_log")
+        cursor.execute(f"UPDATE audit_chain_head SET last_id = 0, last_hash = '{'0' * 64}'")
+        for _, _, definition in triggers:
+            cursor.execute(definition)
+        cursor.close()
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def _prepare(backend: str, url: str) -> Engine:
@@ -109,6 +156,7 @@ def _prepare(backend: str, url: str) -> Engine:
     engine = make_engine(url)
     upgrade(engine)
     load_reference_data(engine)
+    _audit_triggers[engine.dialect.name] = audit_triggers(engine)
     _prepared[backend] = engine
     return engine
 
@@ -131,6 +179,7 @@ def engine(backend: str, _backend_urls: dict[str, str]) -> Iterator[Engine]:
     """A migrated database with reference data and empty working tables."""
     eng = _prepare(backend, _backend_urls[backend])
     _empty(eng)
+    reset_audit_log(eng)
     yield eng
 
 

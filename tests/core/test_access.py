@@ -54,3 +54,27 @@ def test_world_jurisdiction_reaches_every_region(tree: RegionTree) -> None:
 def test_only_admins_manage_users() -> None:
     assert [r for r in Role if has_permission(r, Permission.MANAGE_USERS)] == [Role.ADMIN]
     assert all(has_permission(r, Permission.READ_AGGREGATE) for r in Role)
+
+
+def test_personal_data_export_and_audit_follow_need_to_know() -> None:
+    """Personal fields: epidemiologists and reporters (in their jurisdiction) and
+    administrators; the line-list export: epidemiologists and administrators; the audit
+    log: administrators only. Commanders see the line list masked."""
+    assert [r for r in Role if has_permission(r, Permission.READ_PERSONAL)] == [
+        Role.ADMIN,
+        Role.EPIDEMIOLOGIST,
+        Role.REPORTER,
+    ]
+    assert [r for r in Role if has_permission(r, Permission.EXPORT_LINE_LIST)] == [
+        Role.ADMIN,
+        Role.EPIDEMIOLOGIST,
+    ]
+    assert [r for r in Role if has_permission(r, Permission.READ_AUDIT)] == [Role.ADMIN]
+    assert {r.value for r in Role} == {
+        "admin",
+        "commander",
+        "epidemiologist",
+        "reporter",
+        "logistics",
+        "viewer",
+    }

@@ -11,9 +11,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from fangkong import __version__
+from fangkong.api.audit import AuditMiddleware
 from fangkong.api.auth import install_auth
 from fangkong.api.problems import install_problem_handlers
 from fangkong.api.routes import allocation as allocation_routes
+from fangkong.api.routes import audit as audit_routes
 from fangkong.api.routes import breakdowns as breakdown_routes
 from fangkong.api.routes import bulletins as bulletin_routes
 from fangkong.api.routes import bulletins_publish as bulletin_publish_routes
@@ -67,6 +69,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_auth(app, settings)
     install_security_headers(app, settings)
+    app.add_middleware(AuditMiddleware)
 
     static_dir = resources.files("fangkong.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
@@ -96,6 +99,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(supply_routes.donations_router)
     app.include_router(allocation_routes.router)
     app.include_router(allocation_routes.shipments_router)
+    app.include_router(audit_routes.router)
     install_pages(app)
     return app
 

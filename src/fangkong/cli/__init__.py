@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from fangkong.settings import Settings
+from fangkong.store.origin import register_origin_provider as _register_origin
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from fangkong.core.regions import RegionTree
+    from fangkong.store.origin import Origin
 
     T = typing.TypeVar("T")
 
@@ -88,6 +90,27 @@ def run_service(call: Callable[[Engine, RegionTree], T]) -> T:
         engine.dispose()
 
 
+def cli_origin() -> Origin | None:
+    """The audit origin of work done by a running command: ``cli:<os user>`` and the
+    command (``cli.user.create``); ``None`` outside a command."""
+    import typer.main
+
+    from fangkong.store.origin import Origin, os_user
+
+    # Typer vendors Click; its main module re-exports Click's current-context lookup.
+    current = getattr(typer.main, "get_current_context", None)
+    ctx = current(silent=True) if current is not None else None
+    if ctx is None:
+        return None
+    words = ctx.command_path.split()[1:]
+    return Origin(
+        actor=f"cli:{os_user()}",
+        action=".".join(["cli", *words]) if words else "cli",
+        target_type="cli",
+        context={"command": " ".join(["fangkong", *words])},
+    )
+
+
 def main() -> None:
     try:
         app()
@@ -97,6 +120,17 @@ def main() -> None:
 
 #: The command modules, in the order ``fangkong --help`` lists them; each registers its
 #: commands on ``app`` when imported.
-AREAS = ("setup", "users", "data", "analytics", "command", "resources", "bulletins", "ops")
+AREAS = (
+    "setup",
+    "users",
+    "data",
+    "analytics",
+    "command",
+    "resources",
+    "bulletins",
+    "ops",
+    "audit",
+)
+_register_origin(cli_origin)
 for _area in AREAS:
     importlib.import_module(f"fangkong.cli.{_area}")

@@ -3,6 +3,15 @@
 Every user has one role and one jurisdiction (a region sub-tree). Writes are allowed
 only inside the jurisdiction; roles decide which kinds of data may be written.
 Anonymous users read only public aggregate figures.
+
+Personal data of the line list (``core.privacy.personal``) follows "need to know":
+``READ_PERSONAL`` (see the personal fields of a case; every such read is audited) goes
+to epidemiologists, who investigate cases and clusters, and to reporters, who entered
+those cases themselves — both only inside their own jurisdiction, like every case
+read; commanders direct the response from aggregates and see the line list masked
+unless an administrator gives them another role. ``EXPORT_LINE_LIST`` (download the
+whole line list, audited with the file's hash) is narrower still: epidemiologists and
+administrators. ``READ_AUDIT`` (the audit log) is for administrators only.
 """
 
 from __future__ import annotations
@@ -36,6 +45,12 @@ class Permission(StrEnum):
     #: Run depots and stock (lots, movements, donations) and confirm, dispatch or cancel
     #: shipments (issue 6); requests are approved and allocated with ``COMMAND``.
     LOGISTICS = "logistics"
+    #: See the personal fields of case records (core/privacy/personal.py); audited.
+    READ_PERSONAL = "read_personal"
+    #: Export the line list as a file; audited with the file's hash.
+    EXPORT_LINE_LIST = "export_line_list"
+    #: Read and verify the audit log.
+    READ_AUDIT = "read_audit"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -58,6 +73,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_CASES,
             Permission.IMPORT,
             Permission.RESPOND,
+            Permission.READ_PERSONAL,
+            Permission.EXPORT_LINE_LIST,
         }
     ),
     Role.REPORTER: frozenset(
@@ -68,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_CASES,
             Permission.IMPORT,
             Permission.RESPOND,
+            Permission.READ_PERSONAL,
         }
     ),
     Role.LOGISTICS: frozenset(

@@ -30,7 +30,6 @@ national ones (and the draft says so in its ``notes``).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -53,6 +52,7 @@ from fangkong.core.bulletins.compose import (
 )
 from fangkong.core.bulletins.places import PROVINCES
 from fangkong.core.bulletins.reader import FIGURES
+from fangkong.core.privacy.csv_safety import SafeWriter
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
 from fangkong.services.daily_reports import ENTITY, entity_key
@@ -747,7 +747,7 @@ def corrections_csv(entries: Sequence[Mapping[str, Any]]) -> str:
     """The log as CSV (RFC 4180), one row per changed figure (a version with no figure
     changed — a text-only correction — still gets one row)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = SafeWriter(buf, lineterminator="\r\n")
     writer.writerow(CORRECTION_COLUMNS)
     for e in entries:
         changes = e["changes"] or [{"field": "", "old_value": None, "new_value": None}]

@@ -68,6 +68,7 @@ from fangkong.services.import_runs import (
 from fangkong.settings import Settings
 from fangkong.store import models as m
 from fangkong.store.bulk import MergeCounts, merge_case_rows
+from fangkong.store.origin import Origin, current_origin, set_origin
 
 KIND = "cases"
 #: Called after each batch with (bytes read so far, file size in bytes).
@@ -147,8 +148,16 @@ class _Writer:
         self._error: BaseException | None = None
         self._assume_new = True
         self._conns: list[Connection] = [engine.connect() for _ in range(workers)]
+        # The workers act for the caller: the audit log attributes their batches to the
+        # caller's user or command (store/origin.py), not to a nameless thread.
+        origin = current_origin()
         self._threads = [
-            threading.Thread(target=self._run, args=(conn,), name=f"case-import-{n}", daemon=True)
+            threading.Thread(
+                target=self._run_as,
+                args=(origin, conn),
+                name=f"case-import-{n}",
+                daemon=True,
+            )
             for n, conn in enumerate(self._conns)
         ]
         for thread in self._threads:
@@ -186,6 +195,10 @@ class _Writer:
             conn.close()
         if self._error is not None:
             raise self._error
+
+    def _run_as(self, origin: Origin, conn: Connection) -> None:
+        set_origin(lambda: origin)
+        self._run(conn)
 
     def _run(self, conn: Connection) -> None:
         try:

@@ -4,6 +4,12 @@ Every call is made on behalf of an :class:`~fangkong.core.access.Actor`: reads n
 ``READ_CASES`` and see only the actor's jurisdiction; writes need ``WRITE_CASES`` and
 every case must lie in the jurisdiction (``core.access.may_act_on``). A region filter
 covers the region's whole sub-tree (a province includes its prefectures and counties).
+
+The personal fields of a case (``core.privacy.personal``) are returned only to actors
+holding ``READ_PERSONAL`` (and only when asked: ``personal=False`` leaves them out), and
+every read that returns them appends one ``case.read_personal`` entry to the audit log,
+with the ids of the records, *before* the data is handed out; everybody else gets the
+masked view (personal fields ``None``, age as its ten-year band).
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 
 from fangkong.core.access import WORLD, Actor, Permission, has_permission, may_act_on
 from fangkong.core.cases import CASE_FIELDS, Classification
 from fangkong.core.importing.case_formats import CaseRowChecker, check_json_items
 from fangkong.core.importing.case_values import OUTSIDE_JURISDICTION, field_rules
+from fangkong.core.privacy.personal import masked_case, shown_case
 from fangkong.core.regions import RegionTree
 from fangkong.core.validation import RowIssue
+from fangkong.services import audit
 from fangkong.services.errors import Forbidden, Invalid, NotFound
 from fangkong.services.import_runs import now
 from fangkong.store import models as m
@@ -113,6 +121,61 @@ def _scope(actor: Actor, tree: RegionTree, region_code: str | None) -> str | Non
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Filters of a line-list read (``None`` = any)."""
+
+    region_code: str | None = None
+    classification: Classification | None = None
+    onset_from: date | None = None
+    onset_to: date | None = None
+    source: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "region_code": self.region_code,
+            "classification": self.classification.value if self.classification else None,
+            "onset_from": self.onset_from.isoformat() if self.onset_from else None,
+            "onset_to": self.onset_to.isoformat() if self.onset_to else None,
+            "source": self.source,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+
+def case_query(
+    engine: Engine, actor: Actor, tree: RegionTree, where: CaseFilter
+) -> tuple[Select[Any], str | None]:
+    """The query of the cases ``actor`` may read that match ``where`` (ordered by onset
+    date then key), and the region whose sub-tree it covers (``None`` = all)."""
+    _require(actor, Permission.READ_CASES)
+    if where.onset_from and where.onset_to and where.onset_from > where.onset_to:
+        raise Invalid("onset_from is after onset_to", field="onset_from")
+    root = _scope(actor, tree, where.region_code)
+    query = select(C.__table__)
+    if root is not None:
+        query = query.where(C.region_code.in_(subtree_codes(engine, root)))
+    if where.classification is not None:
+        query = query.where(C.classification == where.classification.value)
+    if where.onset_from is not None:
+        query = query.where(C.onset_date >= where.onset_from)
+    if where.onset_to is not None:
+        query = query.where(C.onset_date <= where.onset_to)
+    if where.source is not None:
+        query = query.where(C.source == where.source)
+    return query.order_by(C.onset_date, C.source, C.case_id), root
+
+
+def shows_personal(actor: Actor, personal: bool = True) -> bool:
+    """Whether a read by ``actor`` returns personal fields."""
+    return personal and has_permission(actor.role, Permission.READ_PERSONAL)
+
+
+def present(rows: Sequence[Any], show: bool) -> list[dict[str, Any]]:
+    """Stored rows as cases: whole when ``show``, else masked."""
+    view = shown_case if show else masked_case
+    return [view(case_dict(r)) for r in rows]
+
+
 def list_cases(
     engine: Engine,
     actor: Actor,
@@ -125,33 +188,35 @@ def list_cases(
     source: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    personal: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Cases matching the filters, ordered by onset date then key, and their total."""
-    _require(actor, Permission.READ_CASES)
-    if onset_from and onset_to and onset_from > onset_to:
-        raise Invalid("onset_from is after onset_to", field="onset_from")
-    root = _scope(actor, tree, region_code)
-    query = select(C.__table__)
-    if root is not None:
-        query = query.where(C.region_code.in_(subtree_codes(engine, root)))
-    if classification is not None:
-        query = query.where(C.classification == classification.value)
-    if onset_from is not None:
-        query = query.where(C.onset_date >= onset_from)
-    if onset_to is not None:
-        query = query.where(C.onset_date <= onset_to)
-    if source is not None:
-        query = query.where(C.source == source)
+    """Cases matching the filters, ordered by onset date then key, and their total.
+    Personal fields: see the module docstring."""
+    where = CaseFilter(region_code, classification, onset_from, onset_to, source)
+    query, root = case_query(engine, actor, tree, where)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = conn.execute(
-            query.order_by(C.onset_date, C.source, C.case_id).limit(limit).offset(offset)
-        ).all()
-    return [case_dict(r) for r in rows], int(total)
+        rows = conn.execute(query.limit(limit).offset(offset)).all()
+    show = shows_personal(actor, personal)
+    if show and rows:
+        audit.record_personal_read(
+            engine,
+            actor,
+            [r.id for r in rows],
+            scope=root or WORLD,
+            filters={**where.as_dict(), "limit": limit, "offset": offset},
+        )
+    return present(rows, show), int(total)
 
 
 def get_case(
-    engine: Engine, actor: Actor, tree: RegionTree, source: str, case_id: str
+    engine: Engine,
+    actor: Actor,
+    tree: RegionTree,
+    source: str,
+    case_id: str,
+    *,
+    personal: bool = True,
 ) -> dict[str, Any]:
     _require(actor, Permission.READ_CASES)
     with engine.connect() as conn:
@@ -164,7 +229,12 @@ def get_case(
         # A case outside the jurisdiction is reported as absent: its existence is
         # itself confidential.
         raise NotFound(f"no case {case_id!r} from source {source!r}", field="case_id")
-    return case_dict(row)
+    show = shows_personal(actor, personal)
+    if show:
+        audit.record_personal_read(
+            engine, actor, [row.id], scope=row.region_code, filters={"source": source}
+        )
+    return present([row], show)[0]
 
 
 def submit_cases(

@@ -15,7 +15,6 @@ since every reported case is forecast.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from sqlalchemy import Engine
 
 from fangkong.core.epi.forecast import Forecast, forecast_renewal
 from fangkong.core.epi.serial_interval import discr_si
+from fangkong.core.privacy.csv_safety import SafeWriter
 from fangkong.services.errors import Invalid
 from fangkong.services.rt import report_incidence
 
@@ -151,7 +151,7 @@ def items_to_csv(items: Sequence[dict[str, Any]]) -> str:
         return ""
     cols = list(items[0])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(cols)
     for it in items:
         writer.writerow([repr(it[c]) if isinstance(it[c], float) else it.get(c) for c in cols])

@@ -8,7 +8,6 @@ the original fields plus the line, column, value and reason, so nothing is lost.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -17,9 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
+from fangkong.core.privacy.csv_safety import SafeWriter
 from fangkong.core.validation import RowIssue
+from fangkong.store import audit
 from fangkong.store import models as m
 
 #: How many issues an import report carries inline (all are stored).
@@ -121,8 +122,33 @@ def store_issues(
 
 
 def finish_import(engine: Engine, result: ImportResult, status: str) -> ImportResult:
+    """Close the import with its counts, and record ``import.run`` in the audit log in
+    the same transaction (the file's SHA-256, its counts and the outcome)."""
     result.status = status
     with engine.begin() as conn:
+        row = conn.execute(
+            select(m.ImportRow.sha256, m.ImportRow.actor).where(m.ImportRow.id == result.import_id)
+        ).one()
+        audit.note(
+            conn,
+            "import.run",
+            "import",
+            str(result.import_id),
+            {
+                "kind": result.kind,
+                "format": result.format,
+                "filename": result.filename,
+                "sha256": row.sha256,
+                "status": status,
+                "rows_read": result.rows_read,
+                "rows_inserted": result.rows_inserted,
+                "rows_updated": result.rows_updated,
+                "rows_unchanged": result.rows_unchanged,
+                "rows_rejected": result.rows_rejected,
+                "revisions": result.revisions,
+            },
+            actor=row.actor,
+        )
         conn.execute(
             update(m.ImportRow)
             .where(m.ImportRow.id == result.import_id)
@@ -167,7 +193,7 @@ class RejectWriter:
         if self._writer is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = self._path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._fh)
+            self._writer = SafeWriter(self._fh)
             self._writer.writerow([*self._header, "_line", "_column", "_value", "_reason"])
             self._result.reject_file = str(self._path)
         first = issues[0]

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Engine, select
 from fangkong.core.access import Actor, Permission
 from fangkong.core.epi.nowcast import nowcast, reporting_triangle
 from fangkong.core.importing.case_beoutbreak import messy_date
+from fangkong.core.privacy.csv_safety import SafeWriter
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import authorize
 from fangkong.services.cases import subtree_codes
@@ -282,7 +283,7 @@ def items_to_csv(items: Sequence[dict[str, Any]]) -> str:
         return ""
     cols = list(items[0])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(cols)
     for it in items:
         writer.writerow([repr(it[c]) if isinstance(it[c], float) else it[c] for c in cols])

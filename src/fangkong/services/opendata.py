@@ -16,7 +16,6 @@ Only aggregates are published: no table holds an individual case record.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from fangkong.core.privacy.csv_safety import SafeDictWriter
 from fangkong.core.reports import COUNT_FIELDS
 from fangkong.services.errors import Invalid, NotFound
 from fangkong.services.public import SOURCES, country_filter, country_key, world_sources
@@ -270,7 +270,7 @@ def who_daily_rows(engine: Engine, source: str) -> list[dict[str, Any]]:
 def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
     """UTF-8 CSV (RFC 4180, ``\\n`` line ends); an empty cell is a missing figure."""
     out = io.StringIO()
-    writer = csv.DictWriter(
+    writer = SafeDictWriter(
         out, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore"
     )
     writer.writeheader()

@@ -32,6 +32,7 @@ from sqlalchemy import Engine, func, select
 
 from fangkong.core.epi.rt import METHODS, QUANTILES, RtEstimate, UncertainSI, estimate_r
 from fangkong.core.epi.rt import window_dates as _window_dates
+from fangkong.core.privacy.csv_safety import SafeWriter
 from fangkong.services.cases import subtree_codes
 from fangkong.services.errors import Invalid, NotFound
 from fangkong.services.regions import daily_series, get_region
@@ -239,7 +240,7 @@ def rows_to_csv(rows: Sequence[dict[str, Any]], with_dates: bool) -> str:
     """CSV text of :func:`estimate_rows` output; floats at full precision (``repr``)."""
     cols = list(CSV_COLUMNS) + (list(DATE_COLUMNS) if with_dates else [])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(cols)
     for row in rows:
         writer.writerow([repr(row[c]) if isinstance(row[c], float) else row[c] for c in cols])

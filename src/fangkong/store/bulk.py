@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from fangkong.core.cases import CASE_FIELDS
+from fangkong.store import audit
 
 STAGE = "case_stage"
 CHANGED = "case_changed"
@@ -246,6 +247,7 @@ def insert_new(conn: Connection, rows: Sequence[Sequence[str]], import_id: int |
             raw.execute("ROLLBACK TO SAVEPOINT case_bulk_insert")
             return 0
         raw.execute("RELEASE SAVEPOINT case_bulk_insert")
+        audit.note_write(conn, "case_records", "insert", len(rows))
         return len(rows)
     before = raw.total_changes
     values = ", ".join(_stage_expression(f) for f in CASE_FIELDS)
@@ -254,7 +256,9 @@ def insert_new(conn: Connection, rows: Sequence[Sequence[str]], import_id: int |
         "ON CONFLICT (source, case_id) DO NOTHING",
         rows,
     )
-    return int(raw.total_changes - before)
+    inserted = int(raw.total_changes - before)
+    audit.note_write(conn, "case_records", "insert", inserted)
+    return inserted
 
 
 def merge_case_rows(

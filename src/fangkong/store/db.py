@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from fangkong.store import audit
+
 
 def normalise_url(url: str) -> str:
     """Use the psycopg 3 driver for ``postgresql://`` URLs."""
@@ -24,7 +26,8 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine. SQLite files get WAL journaling, foreign keys and a busy timeout
-    so that the web server and an import can work on the same file at once."""
+    so that the web server and an import can work on the same file at once. Every
+    engine records its writes in the audit log (:func:`fangkong.store.audit.install`)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         database = make_url(url).database
@@ -41,5 +44,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        audit.install(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    audit.install(engine)
+    return engine

@@ -799,3 +799,43 @@ class BulletinRow(Base):
 
 
 # --- end Bulletins (issue 4) ---
+
+
+# --- Audit ---
+
+
+class AuditLogRow(Base):
+    """One entry of the append-only, hash-chained audit log (core/privacy/audit_log.py
+    defines the hash; store/audit.py appends). ``id`` is the entry's gapless position in
+    the chain, assigned under the chain head's lock; database triggers (migration 0006)
+    refuse UPDATE and DELETE, and an INSERT that does not follow the head."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    #: User name, ``cli:<os user>``, or ``system:<os user>`` for unattributed writes.
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    #: What was done, e.g. ``users.create_user``, ``case.read_personal``, ``import.run``.
+    action: Mapped[str] = mapped_column(String(96), index=True)
+    target_type: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[str | None] = mapped_column(String(256))
+    #: Canonical JSON text (sorted keys): counts, changes, file hashes, request context.
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditChainHeadRow(Base):
+    """The chain's head: the last entry's id and hash (one row, ``id`` 1). Appending
+    locks this row, which serialises writers so the chain cannot fork; verification
+    compares it with the log's last entry (a cut-off tail shows)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- end Audit ---

@@ -3,7 +3,8 @@
 Pages: the dashboard (reporting completeness of the day by region, open and escalated
 directives, recent warning signals), daily-report entry, file and bulletin import,
 emergency response levels, risk zoning, early-warning signals, directives, the
-timeliness scorecard, bulletins, and the medical resources (web/resource_pages.py).
+timeliness scorecard, bulletins, the medical resources (web/resource_pages.py) and
+(administrators only) the audit log.
 
 Reads are rendered on the server from the same services the API uses, with the
 signed-in user as the actor, so a page shows exactly what the API would answer that
@@ -19,12 +20,14 @@ A visitor without a valid session is sent to ``/login`` and back.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Query, Request
@@ -35,13 +38,14 @@ from fangkong.core.access import WORLD, Actor, Permission, has_permission
 from fangkong.core.importing.case_formats import CASE_FORMATS
 from fangkong.core.importing.daily_formats import FORMATS as DAILY_FORMATS
 from fangkong.core.reports import CORRECTABLE_FIELDS
+from fangkong.services import audit as asvc
 from fangkong.services import directives as dsvc
 from fangkong.services import public as pub
 from fangkong.services import response as rsvc
 from fangkong.services import risk as risksvc
 from fangkong.services import timeliness as tsvc
 from fangkong.services import warnings as wsvc
-from fangkong.services.errors import NotFound, ServiceError
+from fangkong.services.errors import Forbidden, NotFound, ServiceError
 from fangkong.services.import_reports import import_report
 from fangkong.services.regions import get_region, region_subtree
 from fangkong.web import i18n
@@ -69,6 +73,23 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("timeliness", N_("Timeliness")),
     ("bulletins", N_("Bulletins")),
     ("resources", N_("Medical resources")),
+    ("audit", N_("Audit log")),
+)
+#: Sections shown only to holders of a permission.
+SECTION_PERMISSIONS: dict[str, Permission] = {"audit": Permission.READ_AUDIT}
+#: Entries per page of the audit log.
+AUDIT_PAGE = 50
+#: Actions offered as suggestions in the audit log's filter.
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "case.read_personal",
+    "line_list.export",
+    "import.run",
+    "cases.",
+    "daily.",
+    "users.",
+    "bulletins.",
+    "session.",
+    "cli.",
 )
 
 #: Labels of the daily-report figures (form fields and bulletin readings).
@@ -285,7 +306,11 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             user=c.user,
             csrf_token=c.csrf,
             section=section,
-            sections=SECTIONS,
+            sections=[
+                (key, label)
+                for key, label in SECTIONS
+                if key not in SECTION_PERMISSIONS or c.can(SECTION_PERMISSIONS[key].value)
+            ],
             messages={k: tr.gettext(v) for k, v in SCRIPT_MESSAGES.items()},
             status_labels=STATUS_LABELS,
             **context,
@@ -381,6 +406,25 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
         path = Path(name).resolve() if name else None
         if path is None or folder not in path.parents or not path.is_file():
             raise NotFound(f"import {import_id} has no reject file", field="import_id")
+        if found.get("kind") == "cases":
+            # Rejected rows of a line list are whole rows, personal fields included.
+            if not c.can(Permission.READ_PERSONAL.value):
+                raise Forbidden(
+                    f"the rejected rows of a case import hold personal fields: "
+                    f"{c.actor.username} lacks the permission {Permission.READ_PERSONAL.value}"
+                )
+            asvc.record(
+                engine,
+                c.actor,
+                "import.rejects_read",
+                "import",
+                str(import_id),
+                {
+                    "file": path.name,
+                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "rows": found.get("rows_rejected"),
+                },
+            )
         return FileResponse(
             path,
             media_type="text/csv; charset=utf-8",
@@ -677,3 +721,92 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             drafts=bsvc.list_drafts(engine, limit=10, actor=c.actor, tree=c.tree),
             published=bsvc.list_published(engine, limit=10)["items"],
         )
+
+    @app.get("/{lang}/console/audit", response_class=HTMLResponse, include_in_schema=False)
+    def audit_log(
+        request: Request,
+        lang: str,
+        actor: str | None = None,
+        action: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        offset: int = 0,
+    ) -> Response:
+        """The audit log (``READ_AUDIT``: administrators): the chain's verification,
+        then the entries, newest first, filtered by actor, action and UTC dates."""
+        c = signed_in(request, lang)
+        if not isinstance(c, Console):
+            return c
+        first_day = _parse_date(date_from, date.min) if date_from else None
+        last_day = _parse_date(date_to, date.max) if date_to else None
+        start = max(offset, 0)
+        listing, error = attempt(
+            lambda: asvc.list_entries(
+                engine,
+                c.actor,
+                who=actor or None,
+                action=action or None,
+                date_from=first_day,
+                date_to=last_day,
+                limit=AUDIT_PAGE,
+                offset=start,
+            )
+        )
+        report = asvc.verify(engine) if listing is not None else None
+        filters = {
+            k: v
+            for k, v in (
+                ("actor", actor),
+                ("action", action),
+                ("date_from", date_from),
+                ("date_to", date_to),
+            )
+            if v
+        }
+
+        def url(at: int) -> str:
+            query = urlencode({**filters, **({"offset": at} if at else {})})
+            return f"/{lang}/console/audit" + (f"?{query}" if query else "")
+
+        items = listing["items"] if listing else []
+        total = listing["total"] if listing else 0
+        response = page(
+            c,
+            lang,
+            "audit",
+            "audit",
+            listing=listing,
+            error=error,
+            report=report,
+            who=actor or "",
+            action=action or "",
+            date_from=date_from or "",
+            date_to=date_to or "",
+            common_actions=AUDIT_ACTIONS,
+            first=start + 1 if items else 0,
+            last=start + len(items),
+            prev_url=url(max(start - AUDIT_PAGE, 0)) if start > 0 else None,
+            next_url=url(start + AUDIT_PAGE) if start + len(items) < total else None,
+            summaries={e["id"]: _audit_summary(e["details"]) for e in items},
+            texts={
+                e["id"]: json.dumps(e["details"], ensure_ascii=False, indent=1, sort_keys=True)
+                for e in items
+            },
+        )
+        if listing is None:
+            response.status_code = 403
+        return response
+
+
+def _audit_summary(details: dict[str, Any]) -> str:
+    """One line about an entry's details: rows written per table, counts, file hash."""
+    parts: list[str] = []
+    for table, counts in sorted((details.get("writes") or {}).items()):
+        done = ", ".join(f"{op} {n}" for op, n in sorted(counts.items()) if op != "columns")
+        parts.append(f"{table}: {done}")
+    for key in ("count", "rows", "status"):
+        if key in details:
+            parts.append(f"{key} {details[key]}")
+    if "sha256" in details:
+        parts.append(f"sha256 {str(details['sha256'])[:12]}…")
+    return "; ".join(parts) or "…"

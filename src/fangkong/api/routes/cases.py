@@ -1,15 +1,23 @@
-"""``/api/v1/cases``: submit cases, list them with filters, read one.
+"""``/api/v1/cases``: submit cases, list them with filters, read one, export the list.
 
 Submitted cases are all-or-nothing; a rejected request answers 422 problem+json whose
 ``errors`` name each bad field by a JSON pointer into the body (``/items/3/onset_date``).
+
+Personal fields (``age_years``, ``origin``, ``health_worker``, ``cluster_id``) are
+returned only to roles holding ``read_personal``, and each such answer is recorded in
+the audit log; others get them as ``null`` with ``masked`` naming them (and the age as
+its ten-year ``age_band``). ``personal=false`` leaves them out for anyone (no audit
+entry). ``GET /api/v1/cases/export`` needs ``export_line_list`` and is audited with the
+file's SHA-256, which the answer also carries in ``Repr-Digest`` (RFC 9530).
 """
 
 from __future__ import annotations
 
+import base64
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
@@ -19,9 +27,14 @@ from fangkong.core.access import Actor
 from fangkong.core.cases import Classification, Outcome, Severity, Sex
 from fangkong.core.regions import RegionTree
 from fangkong.services import cases as svc
+from fangkong.services import export as export_svc
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
+PERSONAL = Query(
+    description="Include the personal fields when the role may see them (audited); "
+    "false leaves them out"
+)
 
 
 class CaseOut(BaseModel):
@@ -42,6 +55,8 @@ class CaseOut(BaseModel):
     sex: Sex | None
     health_worker: bool | None
     cluster_id: str | None
+    #: Personal fields withheld from this reader (``core.privacy.personal``).
+    masked: list[str] = []
 
 
 class CasePage(BaseModel):
@@ -115,6 +130,7 @@ def list_cases(
     source: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    personal: Annotated[bool, PERSONAL] = True,
 ) -> dict[str, Any]:
     items, total = svc.list_cases(
         engine,
@@ -127,8 +143,52 @@ def list_cases(
         source=source,
         limit=limit,
         offset=offset,
+        personal=personal,
     )
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get(
+    "/export",
+    summary="Export the line list (CSV or JSON; needs export_line_list; audited)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+def export_cases(
+    engine: Annotated[Engine, Depends(get_engine)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    tree: Annotated[RegionTree, Depends(get_region_tree)],
+    fmt: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
+    region_code: Annotated[
+        str | None, Query(pattern=CODE, description="Region and its sub-tree")
+    ] = None,
+    classification: Classification | None = None,
+    onset_from: date | None = None,
+    onset_to: date | None = None,
+    source: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> Response:
+    out = export_svc.export_line_list(
+        engine,
+        actor,
+        tree,
+        fmt=fmt,
+        region_code=region_code,
+        classification=classification,
+        onset_from=onset_from,
+        onset_to=onset_to,
+        source=source,
+    )
+    digest = base64.b64encode(bytes.fromhex(out.sha256)).decode("ascii")
+    return Response(
+        out.content,
+        media_type=out.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{out.filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Repr-Digest": f"sha-256=:{digest}:",
+        },
+    )
 
 
 @router.get("/{source}/{case_id}", response_model=CaseOut, summary="One case")
@@ -138,5 +198,6 @@ def get_case(
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     source: Annotated[str, Path(max_length=64)],
     case_id: Annotated[str, Path(max_length=64)],
+    personal: Annotated[bool, PERSONAL] = True,
 ) -> dict[str, Any]:
-    return svc.get_case(engine, actor, tree, source, case_id)
+    return svc.get_case(engine, actor, tree, source, case_id, personal=personal)

@@ -224,6 +224,7 @@ async def login(
             return _back_to_login("invalid", next_path)
         raise unauthorized("invalid username or password")
     limiter.succeeded(username, client)
+    request.state.audit_actor = user.username  # the audit log's actor of this login
     return _session_response(request, settings, user, next_path if is_form else None)
 
 
