@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     #: Public breakdowns of cases hide counts from 1 to ``suppress_below - 1`` (and the
     #: counts needed to protect them); requests may only raise it. See core/privacy.
     suppress_below: int = Field(default=5, ge=1)
+    #: Directory where each server process logs its response times (benchmarks; see
+    #: :mod:`fangkong.api.timing`). ``None``: only the ``Server-Timing`` header.
+    timing_log: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:

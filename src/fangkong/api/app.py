@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from fangkong import __version__
 from fangkong.api.auth import install_auth
+from fangkong.api.caching import install_response_cache
 from fangkong.api.problems import install_problem_handlers
 from fangkong.api.routes import allocation as allocation_routes
 from fangkong.api.routes import breakdowns as breakdown_routes
@@ -35,6 +36,7 @@ from fangkong.api.routes import supplies as supply_routes
 from fangkong.api.routes import timeliness as timeliness_routes
 from fangkong.api.routes import users as user_routes
 from fangkong.api.routes import warnings as warning_routes
+from fangkong.api.timing import install_server_timing
 from fangkong.settings import Settings
 from fangkong.store.db import make_engine
 from fangkong.web.pages import install_pages
@@ -95,6 +97,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(allocation_routes.router)
     app.include_router(allocation_routes.shipments_router)
     install_pages(app)
+    install_response_cache(app)
+    install_server_timing(app, settings)
     return app
 
 
