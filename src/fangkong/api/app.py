@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -105,4 +106,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and multi-process serving: settings from the
     environment, read when each worker process starts."""
-    return create_app(Settings.from_env())
+    return freeze_startup_objects(create_app(Settings.from_env()))
+
+
+def freeze_startup_objects(app: FastAPI) -> FastAPI:
+    """Move the objects made by imports and app creation (about 200,000, alive for the
+    whole process) out of the cyclic garbage collector's reach (:func:`gc.freeze`), so
+    that a full collection no longer pauses the server for 50-100 ms scanning them."""
+    gc.collect()
+    gc.freeze()
+    return app

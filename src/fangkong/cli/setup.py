@@ -60,7 +60,7 @@ def serve(
     byte); with FANGKONG_TIMING_LOG set, each process also logs the durations there."""
     import uvicorn
 
-    from fangkong.api.app import create_app
+    from fangkong.api.app import create_app, freeze_startup_objects
 
     s = settings()
     try:
@@ -77,7 +77,7 @@ def serve(
         "access_log": access_log,
     }
     if processes == 1:
-        uvicorn.run(app_, **options)
+        uvicorn.run(freeze_startup_objects(app_), **options)
     else:
         del app_  # each worker builds its own app from the environment
         uvicorn.run("fangkong.api.app:app_from_env", factory=True, workers=processes, **options)
