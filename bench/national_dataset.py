@@ -3,10 +3,12 @@
 Usage::
 
     .venv/bin/python bench/national_dataset.py [--database-url URL] [--seed N] [--days N]
+        [--provinces 420000,530000]
 
 Without ``--database-url`` it writes ``bench/out/national.db`` (SQLite), once: a file
-already holding the dataset of the same seed and days is kept. It prints the row count
-and the seconds taken.
+already holding the dataset of the same seed, days and provinces is kept. It prints the
+row count and the seconds taken. ``--provinces`` keeps only those provinces (the
+national row is then their sum): a small dataset for tests.
 
 **What is generated** (source ``synthetic``, from 2022-01-01; nothing here is real
 data and the source's attribution says so):
@@ -111,6 +113,7 @@ class NationalDataset:
     levels: list[str]
     leaves: list[str]
     figures: dict[str, np.ndarray]
+    provinces: tuple[str, ...] | None = None
 
     def rows(self) -> int:
         return len(self.codes) * self.days
@@ -252,6 +255,7 @@ def generate(
         levels=[level[c] for c in codes],
         leaves=leaves,
         figures=figures,
+        provinces=tuple(sorted(provinces)) if provinces is not None else None,
     )
 
 
@@ -279,6 +283,12 @@ def _rows(data: NationalDataset, import_id: int, stamp: Any) -> list[tuple[Any, 
     return list(zip(*columns, strict=True))
 
 
+def import_name(seed: int, days: int, provinces: Sequence[str] | None) -> str:
+    """The file name recorded for the import (also how a loaded dataset is found)."""
+    name = f"national_dataset seed={seed} days={days}"
+    return name + (f" provinces={','.join(sorted(provinces))}" if provinces else "")
+
+
 def load(engine: Engine, data: NationalDataset, *, chunk: int = 200_000) -> int:
     """Store ``data`` as one import of source ``synthetic``; returns the import id."""
     from fangkong.services.import_runs import finish_import, now, start_import
@@ -288,7 +298,7 @@ def load(engine: Engine, data: NationalDataset, *, chunk: int = 200_000) -> int:
         engine,
         kind="daily",
         format_name=FORMAT,
-        filename=f"national_dataset seed={data.seed} days={data.days}",
+        filename=import_name(data.seed, data.days, data.provinces),
         sha256=fingerprint(data),
         actor="bench",
     )
@@ -305,10 +315,9 @@ def load(engine: Engine, data: NationalDataset, *, chunk: int = 200_000) -> int:
     return result.import_id
 
 
-def already_loaded(engine: Engine, data_seed: int, days: int) -> bool:
+def already_loaded(engine: Engine, name: str) -> bool:
     from fangkong.store import models as m
 
-    name = f"national_dataset seed={data_seed} days={days}"
     with engine.connect() as conn:
         found = conn.execute(
             select(func.count()).where(
@@ -318,7 +327,13 @@ def already_loaded(engine: Engine, data_seed: int, days: int) -> bool:
     return bool(found)
 
 
-def build(database_url: str, *, seed: int = SEED, days: int = DAYS) -> tuple[int, float]:
+def build(
+    database_url: str,
+    *,
+    seed: int = SEED,
+    days: int = DAYS,
+    provinces: Sequence[str] | None = None,
+) -> tuple[int, float]:
     """Create (or reuse) a database holding the dataset; returns (rows, seconds)."""
     from fangkong.services.database import upgrade_database
     from fangkong.settings import Settings
@@ -328,9 +343,9 @@ def build(database_url: str, *, seed: int = SEED, days: int = DAYS) -> tuple[int
     upgrade_database(Settings(database_url=database_url))
     engine = make_engine(database_url)
     try:
-        if already_loaded(engine, seed, days):
+        if already_loaded(engine, import_name(seed, days, provinces)):
             return 0, time.perf_counter() - began
-        data = generate(seed, days=days)
+        data = generate(seed, days=days, provinces=provinces)
         load(engine, data)
         return data.rows(), time.perf_counter() - began
     finally:
@@ -342,8 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--database-url", default=f"sqlite:///{OUT / 'national.db'}")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--days", type=int, default=DAYS)
+    parser.add_argument("--provinces", help="comma-separated province codes (default: all)")
     args = parser.parse_args(argv)
-    rows, seconds = build(args.database_url, seed=args.seed, days=args.days)
+    provinces = args.provinces.split(",") if args.provinces else None
+    rows, seconds = build(args.database_url, seed=args.seed, days=args.days, provinces=provinces)
     if rows:
         print(f"national dataset: {rows:,} daily reports loaded in {seconds:.1f} s")
     else:
