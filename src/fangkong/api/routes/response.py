@@ -3,7 +3,8 @@ and the measures catalogue."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -41,13 +42,14 @@ class MeasureList(BaseModel):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-def _moment(at: datetime | None) -> tuple[datetime, int | None]:
-    """The moment asked about and how long its answer may be kept: a given ``at`` for
-    as long as the data version holds; "now" (no ``at``) is the current second, kept
-    for one second (a level declared to take effect later takes effect on time)."""
+def _moment(at: datetime | None) -> tuple[datetime | int, int | None]:
+    """The cache key of the moment asked about, and how long its answer may be kept: a
+    given ``at`` for as long as the data version holds; "now" (no ``at``, the service
+    reads the clock when it computes) the current second, kept for one second, so that
+    a level declared to take effect later shows within a second."""
     if at is not None:
         return at, None
-    return datetime.now(UTC).replace(microsecond=0), 1
+    return int(time.time()), 1
 
 
 @router.get("/levels", summary="Response level in effect for a listing of regions")
@@ -67,7 +69,7 @@ def levels(
         items = svc.levels(
             engine,
             tree,
-            at=moment,
+            at=at,
             parent_code=parent,
             region_level=level.value if level else None,
             only_active=active,
@@ -91,7 +93,7 @@ def region(
     return cached_json(
         request,
         ("response-region", region_code, moment),
-        lambda: svc.region_response(engine, tree, region_code, moment),
+        lambda: svc.region_response(engine, tree, region_code, at),
         keep_seconds=keep,
     )
 
