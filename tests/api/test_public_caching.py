@@ -74,6 +74,13 @@ def test_if_none_match_gets_304_from_the_route_and_from_the_cache(client: TestCl
     assert client.get("/zh/").headers["cache-control"] == "no-cache"  # browsers revalidate
 
 
+def test_head_requests_carry_no_internal_header(client: TestClient) -> None:
+    for path in (RT, "/zh/"):
+        answer = client.head(path)  # 405 today; should a route take HEAD, still no mark
+        assert answer.status_code in (200, 405) and answer.content == b""
+        assert MARK not in answer.headers
+
+
 def test_rt_answer_is_the_validated_model(client: TestClient) -> None:
     body = client.get(RT).json()
     window = body["items"][-1]

@@ -129,6 +129,17 @@ class _Entry:
     expires: float | None
 
 
+def _unmarked(send: Any) -> Any:
+    async def unmarked(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            raw = message.get("headers", ())
+            if any(k == MARK_BYTES for k, _ in raw):
+                message = {**message, "headers": [(k, v) for k, v in raw if k != MARK_BYTES]}
+        await send(message)
+
+    return unmarked
+
+
 def _has_session(headers: list[tuple[bytes, bytes]]) -> bool:
     from fangkong.services.auth import SESSION_COOKIE
 
@@ -166,8 +177,11 @@ class ResponseCache:
             self._bytes -= len(dropped.body)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["method"] != "GET":  # HEAD answers carry the mark too: remove it
+            await self.app(scope, receive, _unmarked(send))
             return
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         key = (scope["path"], scope["query_string"], _has_session(headers))

@@ -123,7 +123,7 @@ class PublicCache:
     request.
     """
 
-    def __init__(self, engine: Engine, *, ttl: float = VERSION_TTL, max_entries: int = 1024):
+    def __init__(self, engine: Engine, *, ttl: float = VERSION_TTL, max_entries: int = 512):
         self.engine = engine
         self.ttl = ttl
         self.max_entries = max_entries
