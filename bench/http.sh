@@ -42,11 +42,12 @@ start_server "$PORT" "$WORKERS" "$LOGDIR"
 
 PATHS="$OUT/http_paths.txt"
 public_paths "$PORT" "$DATASET" >"$PATHS"
+echo "mix of $(wc -l <"$PATHS") paths ($DATASET dataset, $WORKERS workers, $CONNECTIONS connections)," \
+  "server time of each first view (computed by one worker; the zh pages were computed" \
+  "just before, when their API calls were read from them):"
 warm "$PORT" "$PATHS"
 LUA="$OUT/http_mix.lua"
 write_lua "$PATHS" "$LUA"
-echo "mix of $(wc -l <"$PATHS") paths ($DATASET dataset, $WORKERS workers, $CONNECTIONS connections):"
-sed 's/^/  /' "$PATHS"
 warm_workers "$PORT" "$LUA"
 
 echo "load before the run: $(uptime)"

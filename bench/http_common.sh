@@ -138,12 +138,15 @@ public_paths() {
     | sed -E 's/^href="(.*)"$/\1/; s/&amp;/\&/g'
 }
 
-# warm PORT PATHS_FILE: request every path until it answers (the first view computes).
+# warm PORT PATHS_FILE: request every path once (the first view computes its read
+# model) and print the server time of that first view; every answer must be 200.
 warm() {
-  local port=$1 file=$2 code
+  local port=$1 file=$2 code headers
   while read -r p; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 600 "http://127.0.0.1:$port$p")
+    headers=$(curl -s -o /dev/null -D - --max-time 600 "http://127.0.0.1:$port$p")
+    code=$(echo "$headers" | head -1 | awk '{print $2}')
     if [ "$code" != 200 ]; then echo "warm-up: $p answered $code" >&2; exit 1; fi
+    echo "  first view $(echo "$headers" | tr -d '\r' | sed -n 's/^server-timing: app;dur=//Ip') ms  $p"
   done <"$file"
 }
 

@@ -48,7 +48,7 @@ cat >"$AUTH_PATHS" <<PATHS_EOF
 /api/v1/cases?limit=20
 /api/v1/timeliness/deadlines
 PATHS_EOF
-warm "$PORT" "$PATHS"
+warm "$PORT" "$PATHS" >/dev/null
 while read -r p; do   # the token works on every authenticated path
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
     "http://127.0.0.1:$PORT$p")
