@@ -1,70 +1,68 @@
 #!/usr/bin/env bash
-# HTTP benchmark of the public API: serves the demo database with `fangkong serve`
-# (one uvicorn process) and drives it with wrk (Debian package `wrk`) over a mix of
-# public endpoints, requested round-robin. Prints wrk's report per run and ends with
-#   metric http_public_rps N    (requests per second over the mix)
-#   metric http_p95_ms N        (95th percentile latency, milliseconds, client side)
-# Usage: bench/http.sh [duration_seconds] [connections]
+# HTTP benchmark of the public pages and the API calls they make, with `fangkong serve`
+# (FANGKONG_WORKERS processes, default 2, access log off) driven by wrk (Debian package
+# `wrk`) over keep-alive connections.
+#
+# Dataset (third argument): `national` (default: bench/national_dataset.py, every county
+# of China × 365 days, 1.18 million daily reports, built once into bench/out/national.db)
+# or `demo` (the bundled real 2020 data).
+#
+# The mix, requested round-robin: the overview page (zh, en) and the risk and response
+# level layers it fetches; the region pages (zh, en) of a province, a prefecture and a
+# county with the R_t, forecast, risk history and response calls their scripts make (the
+# URLs are read from the rendered pages); the world page; open-data JSON and the
+# county's CSV download. Every path is requested once before the run (the first view
+# of a page computes its read model), then wrk warms up in 3-s passes until no answer
+# is slow (every worker process has filled its caches), then the measured run.
+#
+# Prints wrk's report, the client-side p50/p95/p99 (wrk: includes queueing in the
+# client and the kernel), the server-side p50/p95/p99 (Server-Timing durations logged
+# by the server processes for the responses of the measured run; see
+# bench/http_common.sh), and ends with
+#   metric http_public_rps N    (requests per second over the mix, wrk)
+#   metric http_p95_ms N        (95th percentile of SERVER time, milliseconds)
+# Exits 1 when any request failed (socket error or non-2xx/3xx status).
+# Usage: bench/http.sh [duration_seconds=30] [connections=32] [national|small|demo]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION="${1:-15}"
+DURATION="${1:-30}"
 CONNECTIONS="${2:-32}"
-OUT=bench/out
+DATASET="${3:-national}"
+WORKERS="${FANGKONG_WORKERS:-2}"
+THREADS="${FANGKONG_BENCH_THREADS:-1}"
 PORT="${FANGKONG_BENCH_PORT:-18765}"
-BIN=.venv/bin
-mkdir -p "$OUT"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
+. bench/http_common.sh
+need_wrk
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-export FANGKONG_DATABASE_URL="sqlite:///$PWD/$OUT/http_demo.db"
-export FANGKONG_VAR_DIR="$PWD/$OUT/http_var"
-"$BIN/fangkong" demo --no-serve >/dev/null   # idempotent: loads the bundled 2020 data once
+prepare_dataset "$DATASET"
+LOGDIR="$OUT/http_timing"
+trap stop_server EXIT
+start_server "$PORT" "$WORKERS" "$LOGDIR"
 
-"$BIN/fangkong" serve --host 127.0.0.1 --port "$PORT" >"$OUT/http_server.log" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-
-PATHS=(
-  "/api/v1/opendata/overview.json"
-  "/api/v1/opendata/overview.json?date=2020-02-12"
-  "/api/v1/opendata/region/420000.json"
-  "/api/v1/opendata/region/420000.json?date=2020-02-05"
-  "/api/v1/opendata/world.json"
-  "/api/v1/opendata/daily_reports.csv?source=canghailan&region_code=420000"
-  "/api/v1/regions/420000/daily?from=2020-01-20&to=2020-03-01"
-)
-for p in "${PATHS[@]}"; do   # warm the read-model cache (the first view computes)
-  curl -fs -o /dev/null "http://127.0.0.1:$PORT$p"
-done
-
+PATHS="$OUT/http_paths.txt"
+public_paths "$PORT" "$DATASET" >"$PATHS"
+echo "mix of $(wc -l <"$PATHS") paths ($DATASET dataset, $WORKERS workers, $CONNECTIONS connections)," \
+  "server time of each first view (computed by one worker; the zh pages were computed" \
+  "just before, when their API calls were read from them):"
+warm "$PORT" "$PATHS"
 LUA="$OUT/http_mix.lua"
-{
-  echo "local paths = {"
-  for p in "${PATHS[@]}"; do echo "  \"$p\","; done
-  cat <<'LUAEOF'
-}
-local i = 0
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-done = function(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  io.write(string.format("RESULT rps=%.1f p95_ms=%.2f p50_ms=%.2f errors=%d\n",
-    summary.requests / seconds, latency:percentile(95) / 1000, latency:percentile(50) / 1000,
-    summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout))
-end
-LUAEOF
-} >"$LUA"
+write_lua "$PATHS" "$LUA"
+warm_workers "$PORT" "$LUA"
 
-REPORT=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "http://127.0.0.1:$PORT")
+echo "load before the run: $(uptime)"
+FROM=$(date +%s.%N)
+REPORT=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$LUA" \
+  "http://127.0.0.1:$PORT")
+TO=$(date +%s.%N)
+stop_server
 echo "$REPORT"
 RESULT=$(echo "$REPORT" | grep '^RESULT')
-RPS=$(echo "$RESULT" | sed -E 's/.*rps=([0-9.]+).*/\1/')
-P95=$(echo "$RESULT" | sed -E 's/.*p95_ms=([0-9.]+).*/\1/')
-echo "metric http_public_rps $RPS"
-echo "metric http_p95_ms $P95"
+SERVER_LINE=$(server_percentiles "$LOGDIR" "$FROM" "$TO")
+echo "$SERVER_LINE"
+echo "client p50 $(field p50_ms "$RESULT") ms, p95 $(field p95_ms "$RESULT") ms, p99 $(field p99_ms "$RESULT") ms"
+echo "server p50 $(field p50_ms "$SERVER_LINE") ms, p95 $(field p95_ms "$SERVER_LINE") ms, p99 $(field p99_ms "$SERVER_LINE") ms"
+echo "errors $(field errors "$RESULT")"
+echo "metric http_public_rps $(field rps "$RESULT")"
+echo "metric http_p95_ms $(field p95_ms "$SERVER_LINE")"
+[ "$(field errors "$RESULT")" = 0 ]

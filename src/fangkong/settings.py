@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     #: ``Strict-Transport-Security: max-age`` sent over HTTPS and in production.
     hsts_max_age: int = Field(default=365 * 24 * 3600, ge=0)
+    #: Directory where each server process logs its response times (benchmarks; see
+    #: :mod:`fangkong.api.timing`). ``None``: only the ``Server-Timing`` header.
+    timing_log: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:

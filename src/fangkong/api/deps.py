@@ -23,11 +23,15 @@ __all__ = [
 ]
 
 
-def get_engine(request: Request) -> Engine:
+# ``async`` although they do not await: FastAPI runs a plain ``def`` dependency in the
+# thread pool, one thread hop per dependency per request for a field read.
+
+
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

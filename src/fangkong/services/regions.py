@@ -161,6 +161,12 @@ def one_source_per_region(
             chosen[code] = src
     kept = [r for r in rows if chosen.get(r.region_code) == r.source]
     start = min((r.report_date for r in kept), default=until)
+    return SeriesRows(sorted(chosen), chosen, kept, start, series_days(start, until, date_field))
+
+
+def series_days(start: date, until: date, date_field: str) -> int:
+    """Days from ``start`` to ``until``; a span longer than :data:`MAX_SERIES_DAYS` is
+    refused, naming ``date_field``."""
     days = (until - start).days + 1
     if days > MAX_SERIES_DAYS:
         raise Invalid(
@@ -168,7 +174,7 @@ def one_source_per_region(
             f"at most {MAX_SERIES_DAYS:,} days are analysed at once",
             field=date_field,
         )
-    return SeriesRows(sorted(chosen), chosen, kept, start, days)
+    return days
 
 
 def daily_series(

@@ -24,8 +24,10 @@ from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
 from fangkong.core.rules import risk as rules
 from fangkong.services.auth import authorize
+from fangkong.services.cases import subtree_codes
 from fangkong.services.errors import Conflict, Invalid, NotFound
-from fangkong.services.regions import one_source_per_region
+from fangkong.services.public import PublicCache
+from fangkong.services.regions import one_source_per_region, pick_source, series_days
 from fangkong.settings import Settings
 from fangkong.store import models as m
 
@@ -156,6 +158,69 @@ class UnitData:
         self.start, self.new, self.clusters = start, new, clusters
 
 
+def unit_sources(engine: Engine, unit: str, until: date) -> dict[str, dict[str, tuple[int, date]]]:
+    """Per unit of level ``unit`` with reports up to ``until``: per source, how many
+    reports and the first report day (one grouped query; no report is read)."""
+    query = (
+        select(D.region_code, D.source, func.count(), func.min(D.report_date))
+        .join(R, R.region_code == D.region_code)
+        .where(R.level == unit, D.report_date <= until)
+        .group_by(D.region_code, D.source)
+    )
+    out: dict[str, dict[str, tuple[int, date]]] = {}
+    with engine.connect() as conn:
+        for code, source, n, first in conn.execute(query).all():
+            first_day = first if isinstance(first, date) else date.fromisoformat(str(first))
+            out.setdefault(code, {})[source] = (int(n), first_day)
+    return out
+
+
+def _one_unit(
+    engine: Engine,
+    settings: Settings,
+    unit: str,
+    until: date,
+    only: str,
+    date_field: str,
+    cache: PublicCache | None,
+) -> tuple[list[str], dict[str, str], list[Any], date, int, list[Any]]:
+    """What :func:`one_source_per_region` gives for all units of the level, restricted to
+    ``only``: the same source choice and the same first day of the common day axis
+    (both from :func:`unit_sources`), but only ``only``'s reports and clusters are read.
+    A unit's levels depend on its own series only, so its classification is the same."""
+
+    def coverage() -> dict[str, dict[str, tuple[int, date]]]:
+        return unit_sources(engine, unit, until)
+
+    cov = cache.get(("risk-unit-sources", unit, until), coverage) if cache else coverage()
+    priority = settings.source_priority
+    chosen: dict[str, str] = {}
+    for code, per_source in cov.items():
+        src = pick_source({s: n for s, (n, _) in per_source.items()}, priority)
+        if src:
+            chosen[code] = src
+    start = min((cov[c][s][1] for c, s in chosen.items()), default=until)
+    days = series_days(start, until, date_field)
+    if only not in chosen:
+        return [], {}, [], start, days, []
+    cols = [D.region_code, D.source, D.report_date, D.new_confirmed, D.new_confirmed_imported]
+    cols.append(D.new_asymptomatic)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(*cols).where(
+                D.region_code == only, D.source == chosen[only], D.report_date <= until
+            )
+        ).all()
+        cluster_rows = conn.execute(
+            select(
+                C.region_code,
+                func.coalesce(C.confirmation_date, C.report_date, C.onset_date),
+                C.cluster_id,
+            ).where(C.cluster_id.is_not(None), C.region_code.in_(subtree_codes(engine, only)))
+        ).all()
+    return [only], {only: chosen[only]}, list(rows), start, days, list(cluster_rows)
+
+
 def load_units(
     engine: Engine,
     settings: Settings,
@@ -165,39 +230,56 @@ def load_units(
     until: date,
     parent: str | None = None,
     date_field: str = "date",
+    *,
+    only: str | None = None,
+    cache: PublicCache | None = None,
 ) -> UnitData:
     """Read the figures of every unit of level ``unit`` (below ``parent`` if given) up
-    to ``until`` into a (units × days) matrix of new cases as the rule set counts them."""
-    cols = [D.region_code, D.source, D.report_date, D.new_confirmed, D.new_confirmed_imported]
-    cols.append(D.new_asymptomatic)
-    query = (
-        select(*cols)
-        .join(R, R.region_code == D.region_code)
-        .where(R.level == unit, D.report_date <= until)
-    )
+    to ``until`` into a (units × days) matrix of new cases as the rule set counts them.
+
+    With ``only``, the matrix has the one row of that unit (none if it has no reports),
+    on the same day axis as for every unit: a region page's risk badge then reads one
+    region's reports instead of all the level's (1 million rows for the counties of a
+    national dataset). ``cache`` keeps the level's source choice per data version."""
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-        regions = conn.execute(
-            select(R.region_code, R.name_zh, R.name_en).where(R.level == unit)
-        ).all()
-        cluster_rows = conn.execute(
-            select(
-                C.region_code,
-                func.coalesce(C.confirmation_date, C.report_date, C.onset_date),
-                C.cluster_id,
-            ).where(C.cluster_id.is_not(None))
-        ).all()
+        names_query = select(R.region_code, R.name_zh, R.name_en).where(R.level == unit)
+        if only is not None:
+            names_query = names_query.where(R.region_code == only)
+        regions = conn.execute(names_query).all()
     names = {r.region_code: (r.name_zh, r.name_en) for r in regions}
-    series = one_source_per_region(
-        rows, tree, settings.source_priority, until=until, parent=parent, date_field=date_field
-    )
-    codes, chosen, kept, start, days = (
-        series.codes,
-        series.chosen,
-        series.rows,
-        series.start,
-        series.days,
-    )
+    if only is not None:
+        codes, chosen, kept, start, days, cluster_rows = _one_unit(
+            engine, settings, unit, until, only, date_field, cache
+        )
+    else:
+        cols = [D.region_code, D.source, D.report_date, D.new_confirmed, D.new_confirmed_imported]
+        cols.append(D.new_asymptomatic)
+        query = (
+            select(*cols)
+            .join(R, R.region_code == D.region_code)
+            .where(R.level == unit, D.report_date <= until)
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+            cluster_rows = list(
+                conn.execute(
+                    select(
+                        C.region_code,
+                        func.coalesce(C.confirmation_date, C.report_date, C.onset_date),
+                        C.cluster_id,
+                    ).where(C.cluster_id.is_not(None))
+                ).all()
+            )
+        series = one_source_per_region(
+            rows, tree, settings.source_priority, until=until, parent=parent, date_field=date_field
+        )
+        codes, chosen, kept, start, days = (
+            series.codes,
+            series.chosen,
+            series.rows,
+            series.start,
+            series.days,
+        )
     index = {c: i for i, c in enumerate(codes)}
     new = np.zeros((len(codes), max(days, 1)), dtype=np.int64)
     last: dict[str, date] = {}
@@ -242,12 +324,16 @@ def classify_units(
     until: date,
     parent: str | None = None,
     date_field: str = "date",
+    only: str | None = None,
+    cache: PublicCache | None = None,
 ) -> tuple[rules.Classification, UnitData]:
     rs = get_ruleset(engine, ruleset)
     level = unit or rs.unit
     if level not in rules.UNITS:
         raise Invalid(f"unit must be one of {list(rules.UNITS)}", field="unit")
-    data = load_units(engine, settings, tree, rs, level, until, parent, date_field)
+    data = load_units(
+        engine, settings, tree, rs, level, until, parent, date_field, only=only, cache=cache
+    )
     return rules.classify(rs, data.codes, data.start, data.new, data.clusters), data
 
 
@@ -319,14 +405,25 @@ def region_risk_history(
     *,
     until: date,
     ruleset: str | None = None,
+    cache: PublicCache | None = None,
 ) -> dict[str, Any]:
-    """The transitions of one unit's level, each with the explanation on that day."""
+    """The transitions of one unit's level, each with the explanation on that day.
+
+    Only the unit's own reports are read (see ``only`` in :func:`load_units`)."""
     with engine.connect() as conn:
         row = conn.execute(select(R).where(R.region_code == region_code)).first()
     if row is None:
         raise NotFound(f"no region with code {region_code!r}", field="region_code")
     cls, data = classify_units(
-        engine, settings, tree, ruleset=ruleset, unit=row.level, until=until, date_field="until"
+        engine,
+        settings,
+        tree,
+        ruleset=ruleset,
+        unit=row.level,
+        until=until,
+        date_field="until",
+        only=region_code,
+        cache=cache,
     )
     if region_code not in data.codes:
         raise NotFound(

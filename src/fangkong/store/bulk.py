@@ -291,3 +291,40 @@ def merge_case_rows(
     counts.inserted += direct
     counts.unchanged -= direct
     return counts
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Append ``rows`` (Python values in ``columns`` order) to the mapped ``table`` as
+    fast as the database takes them: ``COPY … FROM STDIN`` (psycopg 3 ``write_row``) on
+    PostgreSQL, one ``executemany`` on SQLite with dates and timestamps stored exactly
+    as SQLAlchemy stores them (the column types' bind processors). For loading
+    generated or already validated data in the caller's transaction: no upsert, no
+    revisions."""
+    if not rows:
+        return
+    raw: Any = conn.connection.driver_connection
+    names = ", ".join(columns)
+    if _is_pg(conn):
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    from fangkong.store.models import Base
+
+    mapped = Base.metadata.tables[table]
+    dialect = conn.dialect
+    processors = [mapped.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    if any(processors):
+        # Column-wise, each distinct value converted once (dates repeat a lot).
+        cells = [list(col) for col in zip(*rows, strict=True)]
+        for i, process in enumerate(processors):
+            if process is not None:
+                done: dict[Any, Any] = {None: None}
+                cells[i] = [
+                    done[v] if v in done else done.setdefault(v, process(v)) for v in cells[i]
+                ]
+        rows = list(zip(*cells, strict=True))
+    marks = ", ".join("?" for _ in columns)
+    raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)

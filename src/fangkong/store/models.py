@@ -121,7 +121,8 @@ class DailyReportRow(Base):
     close_contacts_under_observation: Mapped[int | None] = mapped_column(Integer)
     flags: Mapped[str | None] = mapped_column(String(256))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Indexed: ``max(updated_at)`` is part of the public read models' data version.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     #: Write counter: one more on every change; the record's ETag (optimistic concurrency).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 

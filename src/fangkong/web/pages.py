@@ -23,8 +23,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from fangkong.api.caching import conditional
 from fangkong.services import opendata as od
 from fangkong.services import public as pub
+from fangkong.services.auth import SESSION_COOKIE
 from fangkong.services.errors import NotFound
 from fangkong.web import i18n
 from fangkong.web.bulletin_pages import install_bulletin_pages
@@ -353,33 +355,48 @@ def _sources(engine: Any) -> dict[str, list[str]]:
     return {"daily": daily, "world": pub.world_sources(engine)}
 
 
+def _page(request: Request, view: Callable[[], HTMLResponse]) -> Response:
+    """A public page from the page cache: rendered once per data version, address and
+    signed-in state (the navigation shows the console link to a visitor with a session
+    cookie), sent with an ETag and ``Cache-Control: no-cache`` so that browsers
+    revalidate (304) instead of downloading it again (:mod:`fangkong.api.caching`)."""
+    key = (
+        "page",
+        request.url.path,
+        request.url.query,
+        bool(request.cookies.get(SESSION_COOKIE)),
+    )
+
+    def build() -> tuple[bytes, str]:
+        page = view()
+        return bytes(page.body), page.headers.get("content-type", "text/html; charset=utf-8")
+
+    return conditional(request, key, build, cache_control="no-cache")
+
+
 def _add_lang_routes(app: FastAPI, lang: str, *views: Callable[..., HTMLResponse]) -> None:
-    """Register the public pages under ``/{lang}/``."""
+    """Register the public pages under ``/{lang}/`` (served from the page cache)."""
     overview, region, world, opendata, about_data = views
     kw: dict[str, Any] = {"response_class": HTMLResponse, "include_in_schema": False}
 
     @app.get(f"/{lang}/", **kw)
-    def _overview(
-        request: Request, date: str | None = None, source: str | None = None
-    ) -> HTMLResponse:
-        return overview(request, lang, date, source)
+    def _overview(request: Request, date: str | None = None, source: str | None = None) -> Response:
+        return _page(request, lambda: overview(request, lang, date, source))
 
     @app.get(f"/{lang}/region/{{region_code}}", **kw)
     def _region(
         request: Request, region_code: str, date: str | None = None, source: str | None = None
-    ) -> HTMLResponse:
-        return region(request, lang, region_code, date, source)
+    ) -> Response:
+        return _page(request, lambda: region(request, lang, region_code, date, source))
 
     @app.get(f"/{lang}/world", **kw)
-    def _world(
-        request: Request, date: str | None = None, source: str | None = None
-    ) -> HTMLResponse:
-        return world(request, lang, date, source)
+    def _world(request: Request, date: str | None = None, source: str | None = None) -> Response:
+        return _page(request, lambda: world(request, lang, date, source))
 
     @app.get(f"/{lang}/opendata", **kw)
-    def _opendata(request: Request) -> HTMLResponse:
-        return opendata(request, lang)
+    def _opendata(request: Request) -> Response:
+        return _page(request, lambda: opendata(request, lang))
 
     @app.get(f"/{lang}/about/data", **kw)
-    def _about(request: Request) -> HTMLResponse:
-        return about_data(request, lang)
+    def _about(request: Request) -> Response:
+        return _page(request, lambda: about_data(request, lang))

@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import Engine
 
+from fangkong.api.caching import cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
@@ -28,6 +30,7 @@ router = APIRouter(prefix="/api/v1/regions", tags=["analytics"])
 
 @router.get("/{region_code}/forecast", summary="Forecast of daily new confirmed cases")
 def region_forecast(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     region_code: str,
@@ -47,18 +50,24 @@ def region_forecast(
     ] = None,
     source: Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,32}$")] = None,
     seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Random seed.")] = 1,
-) -> dict[str, Any]:
-    return fc_svc.region_forecast(
-        engine,
-        region_code,
-        horizon=horizon,
-        si_mean=si_mean,
-        si_sd=si_sd,
-        window=window,
-        forecast_from=forecast_from,
-        source=source,
-        priority=settings.source_priority,
-        seed=seed,
+) -> Response:
+    """Seeded, hence cached per data version with an ETag (:mod:`fangkong.api.caching`)."""
+    key = ("forecast", region_code, horizon, si_mean, si_sd, window, forecast_from, source, seed)
+    return cached_json(
+        request,
+        key,
+        lambda: fc_svc.region_forecast(
+            engine,
+            region_code,
+            horizon=horizon,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            window=window,
+            forecast_from=forecast_from,
+            source=source,
+            priority=settings.source_priority,
+            seed=seed,
+        ),
     )
 
 

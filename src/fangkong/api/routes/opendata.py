@@ -1,19 +1,16 @@
 """``/api/v1/opendata``: the published tables (CSV, JSON, WHO layout) and the read
 models of the public pages, at stable addresses.
 
-Every answer carries a strong ``ETag`` derived from the data version (the last import,
-report row, revision and update; see :class:`fangkong.services.public.PublicCache`)
-and the request, plus ``Cache-Control: public``; a request whose ``If-None-Match``
-matches gets ``304 Not Modified`` without the body (RFC 9110 §13.1.2, §15.4.5). Bodies
-are built once per data version and kept in the app's cache. Public aggregate figures:
+Every answer carries a strong ``ETag`` derived from the data version and the request,
+plus ``Cache-Control: public``; a request whose ``If-None-Match`` matches gets ``304
+Not Modified`` without the body. Bodies are built once per data version and kept in the
+app's cache (:mod:`fangkong.api.caching`). Public aggregate figures:
 no authentication.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -21,6 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
+from fangkong.api.caching import cache_of, conditional
+from fangkong.api.caching import etag_matches as etag_matches  # used by bulletins_publish
 from fangkong.api.deps import get_engine, get_settings
 from fangkong.services import opendata as od
 from fangkong.services import public as pub
@@ -29,50 +28,9 @@ from fangkong.settings import Settings
 from fangkong.web.i18n import translations
 
 router = APIRouter(prefix="/api/v1/opendata", tags=["open data"])
-CACHE_CONTROL = "public, max-age=60"
 SOURCE = r"^[a-z0-9_-]{1,32}$"
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
-
-
-def cache_of(request: Request) -> pub.PublicCache:
-    """The app's read-model cache (created on first use)."""
-    state = request.app.state
-    cache: pub.PublicCache | None = getattr(state, "public_cache", None)
-    if cache is None:
-        cache = state.public_cache = pub.PublicCache(state.engine)
-    return cache
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """``If-None-Match`` uses the weak comparison: ``W/"x"`` matches ``"x"``."""
-    if not header:
-        return False
-    for part in header.split(","):
-        tag = part.strip()
-        if tag == "*" or tag.removeprefix("W/") == etag:
-            return True
-    return False
-
-
-def conditional(
-    request: Request,
-    key: tuple[Any, ...],
-    build: Callable[[], tuple[bytes, str]],
-    filename: str | None = None,
-) -> Response:
-    """Answer with the cached body of ``key`` (built by ``build`` on a miss), or 304."""
-    cache = cache_of(request)
-    version = cache.version()
-    digest = hashlib.sha256(f"{version}|{key!r}".encode()).hexdigest()[:32]
-    etag = f'"{digest}"'
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    body, media_type = cache.get(("opendata", *key), build)
-    if filename:
-        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return Response(body, media_type=media_type, headers=headers)
 
 
 def _fmt(fmt: str) -> str:

@@ -3,13 +3,15 @@ and the measures catalogue."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from fangkong.api.caching import cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionLevel, RegionTree
@@ -39,34 +41,60 @@ class MeasureList(BaseModel):
     reason: str = Field(min_length=1, max_length=4000)
 
 
+def _moment(at: datetime | None) -> tuple[datetime | int, int | None]:
+    """The cache key of the moment asked about, and how long its answer may be kept: a
+    given ``at`` for as long as the data version holds; "now" (no ``at``, the service
+    reads the clock when it computes) the current second, kept for one second, so that
+    a level declared to take effect later shows within a second."""
+    if at is not None:
+        return at, None
+    return int(time.time()), 1
+
+
 @router.get("/levels", summary="Response level in effect for a listing of regions")
 def levels(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     parent: Annotated[str | None, Query(pattern=CODE)] = None,
     level: RegionLevel | None = None,
     at: datetime | None = None,
     active: bool = False,
-) -> dict[str, Any]:
-    items = svc.levels(
-        engine,
-        tree,
-        at=at,
-        parent_code=parent,
-        region_level=level.value if level else None,
-        only_active=active,
-    )
-    return {"items": items, "total": len(items)}
+) -> Response:
+    """Cached per data version with an ETag (:mod:`fangkong.api.caching`)."""
+    moment, keep = _moment(at)
+
+    def compute() -> dict[str, Any]:
+        items = svc.levels(
+            engine,
+            tree,
+            at=at,
+            parent_code=parent,
+            region_level=level.value if level else None,
+            only_active=active,
+        )
+        return {"items": items, "total": len(items)}
+
+    key = ("response-levels", parent, level, moment, active)
+    return cached_json(request, key, compute, keep_seconds=keep)
 
 
 @router.get("/regions/{region_code}", summary="One region's level, source and measures")
 def region(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     region_code: str,
     at: datetime | None = None,
-) -> dict[str, Any]:
-    return svc.region_response(engine, tree, region_code, at)
+) -> Response:
+    """Cached per data version with an ETag (:mod:`fangkong.api.caching`)."""
+    moment, keep = _moment(at)
+    return cached_json(
+        request,
+        ("response-region", region_code, moment),
+        lambda: svc.region_response(engine, tree, region_code, at),
+        keep_seconds=keep,
+    )
 
 
 @router.get("/history", summary="Every recorded change (signed in)")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import Engine
 
+from fangkong.api.caching import cache_of, cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionLevel, RegionTree
@@ -37,6 +39,7 @@ def add_ruleset(
 
 @router.get("/levels", summary="Every unit's risk level on a date, with explanations")
 def levels(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
@@ -44,27 +47,39 @@ def levels(
     ruleset: Annotated[str | None, Query(pattern=RULESET)] = None,
     unit: RegionLevel | None = None,
     parent: Annotated[str | None, Query(pattern=CODE)] = None,
-) -> dict[str, Any]:
-    return svc.risk_table(
-        engine,
-        settings,
-        tree,
-        on=on,
-        ruleset=ruleset,
-        unit=unit.value if unit else None,
-        parent=parent,
+) -> Response:
+    """Cached per data version with an ETag (:mod:`fangkong.api.caching`)."""
+    return cached_json(
+        request,
+        ("risk-levels", on, ruleset, unit, parent),
+        lambda: svc.risk_table(
+            engine,
+            settings,
+            tree,
+            on=on,
+            ruleset=ruleset,
+            unit=unit.value if unit else None,
+            parent=parent,
+        ),
     )
 
 
 @router.get("/regions/{region_code}/history", summary="Transitions of one unit's level")
 def history(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     region_code: str,
     until: date,
     ruleset: Annotated[str | None, Query(pattern=RULESET)] = None,
-) -> dict[str, Any]:
-    return svc.region_risk_history(
-        engine, settings, tree, region_code, until=until, ruleset=ruleset
+) -> Response:
+    """Cached per data version with an ETag (:mod:`fangkong.api.caching`)."""
+    cache = cache_of(request)
+    return cached_json(
+        request,
+        ("risk-history", region_code, until, ruleset),
+        lambda: svc.region_risk_history(
+            engine, settings, tree, region_code, until=until, ruleset=ruleset, cache=cache
+        ),
     )

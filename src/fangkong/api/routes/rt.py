@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from fangkong.api.caching import cached_json
 from fangkong.api.deps import get_engine, get_settings
 from fangkong.services import rt as svc
 from fangkong.settings import Settings
@@ -64,6 +66,7 @@ class RtOut(BaseModel):
     summary="Reproduction number R_t (Cori et al. 2013)",
 )
 def region_rt(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     region_code: str,
@@ -77,16 +80,23 @@ def region_rt(
         Literal["report", "onset"],
         Query(description="report: new confirmed by report date; onset: line list by onset."),
     ] = "report",
-) -> dict[str, Any]:
-    return svc.region_rt(
-        engine,
-        region_code,
-        si_mean=si_mean,
-        si_sd=si_sd,
-        window=window,
-        date_from=date_from,
-        date_to=date_to,
-        source=source,
-        basis=basis,
-        priority=settings.source_priority,
-    )
+) -> Response:
+    """Cached per data version with an ETag (:mod:`fangkong.api.caching`)."""
+
+    def compute() -> dict[str, Any]:
+        data = svc.region_rt(
+            engine,
+            region_code,
+            si_mean=si_mean,
+            si_sd=si_sd,
+            window=window,
+            date_from=date_from,
+            date_to=date_to,
+            source=source,
+            basis=basis,
+            priority=settings.source_priority,
+        )
+        return RtOut.model_validate(data).model_dump(mode="json", by_alias=True)
+
+    key = ("rt", region_code, si_mean, si_sd, window, date_from, date_to, source, basis)
+    return cached_json(request, key, compute)
