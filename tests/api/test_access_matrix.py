@@ -2,7 +2,8 @@
 
 ``TABLE`` names every route of ``create_app`` (API routes and pages, keyed by
 ``"METHOD /path"``) with its rule and a minimal valid request built on real data
-(the bundled 2020 Hubei reports and line list, hospitals, depots, directives…).
+(the bundled 2020 Hubei reports and line list, hospitals and patient stays, depots,
+directives…).
 Each request is sent by an anonymous caller and by a user of every role of
 ``core.access.Role`` scoped to each of three jurisdictions: ``420000`` (Hubei, where
 all the objects of the requests lie: *inside*), ``110000`` (Beijing: *outside*) and
@@ -55,6 +56,7 @@ from fangkong.services import (
     bulletins,
     directives,
     hospitals,
+    patients,
     requests,
     risk,
     shipments,
@@ -345,6 +347,19 @@ TABLE: dict[str, Call] = {
             "items": [{"region_code": "420100", "report_date": DAY, "new_confirmed": 13436}],
         },
     ),
+    "GET /api/v1/daily/{source}/{region_code}/{report_date}": Call(
+        SIGNED_IN, "/api/v1/daily/{daily_source}/420100/" + DAY
+    ),
+    "PUT /api/v1/daily/{source}/{region_code}/{report_date}": Call(
+        perm(
+            Permission.WRITE_REPORTS,
+            "path region_code",
+            note="an edit of a stored report: If-Match (428 without, after the access check)",
+        ),
+        "/api/v1/daily/{daily_source}/420100/" + DAY,
+        json={"new_deaths": 72},
+        headers={"If-Match": "*"},
+    ),
     "POST /api/v1/cases": Call(
         perm(Permission.WRITE_CASES, "body items[].region_code"),
         "/api/v1/cases",
@@ -421,6 +436,7 @@ TABLE: dict[str, Call] = {
         Rule(allows=national_command, note="national command only"),
         "/api/v1/response/measures/IV",
         json={"items": [{"text_zh": "加强监测", "text_en": "Step up surveillance"}], "reason": "m"},
+        headers={"If-Match": "*"},
     ),
     "GET /api/v1/risk/rulesets": Call(PUBLIC, "/api/v1/risk/rulesets"),
     "POST /api/v1/risk/rulesets": Call(
@@ -570,11 +586,56 @@ TABLE: dict[str, Call] = {
         perm(Permission.COMMAND, "the hospital's region"),
         "/api/v1/hospitals/JYT/beds",
         json={"icu": 61},
+        headers={"If-Match": "*"},
     ),
     "PUT /api/v1/hospitals/{hospital_code}/occupancy": Call(
         perm(Permission.WRITE_REPORTS, "the hospital's region"),
         "/api/v1/hospitals/JYT/occupancy",
         json={"report_date": TODAY.isoformat(), "occupied": {"icu": 40, "general": 300}},
+        headers={"If-Match": "*"},  # the day is reported already: a correction
+    ),
+    "GET /api/v1/hospitals/icu-runways": Call(
+        PUBLIC,
+        "/api/v1/hospitals/icu-runways",
+        leak="JYT",  # region totals, no hospital
+    ),
+    "GET /api/v1/hospitals/case-stays": Call(
+        perm(Permission.READ_CASES, "the case's region", hidden=True),
+        "/api/v1/hospitals/case-stays",
+        params={"source": "{case_source}", "case_id": "{transfer_case_id}"},
+    ),
+    "GET /api/v1/hospitals/{hospital_code}/census": Call(
+        Rule(scope="the hospital's region", hidden=True, note="aggregate counts"),
+        "/api/v1/hospitals/JYT/census",
+    ),
+    "GET /api/v1/hospitals/{hospital_code}/patients": Call(
+        perm(Permission.READ_CASES, "the hospital's region"), "/api/v1/hospitals/JYT/patients"
+    ),
+    "POST /api/v1/hospitals/{hospital_code}/patients": Call(
+        perm(Permission.WRITE_CASES, "the hospital's and the case's region"),
+        "/api/v1/hospitals/JYT/patients",
+        json={
+            "source": "{case_source}",
+            "case_id": "{case_id}",
+            "bed_type": "isolation",
+            "severity": "moderate",
+            "admission_date": TODAY.isoformat(),
+        },
+    ),
+    "POST /api/v1/hospitals/{hospital_code}/patients/{stay_id}/transfer": Call(
+        perm(Permission.WRITE_CASES, "the sending hospital's and the case's region"),
+        "/api/v1/hospitals/JYT/patients/{transfer_stay_id}/transfer",
+        json={"hospital_code": "JYT", "bed_type": "icu", "transfer_date": TODAY.isoformat()},
+    ),
+    "POST /api/v1/hospitals/{hospital_code}/patients/{stay_id}/discharge": Call(
+        perm(Permission.WRITE_CASES, "the hospital's and the case's region"),
+        "/api/v1/hospitals/JYT/patients/{discharge_stay_id}/discharge",
+        json={"end_date": TODAY.isoformat(), "outcome": "discharged"},
+    ),
+    "POST /api/v1/hospitals/{hospital_code}/occupancy/from-census": Call(
+        perm(Permission.WRITE_REPORTS, "the hospital's region"),
+        "/api/v1/hospitals/JYT/occupancy/from-census",
+        json={"report_date": TODAY.isoformat()},
     ),
     "GET /api/v1/medical-teams": Call(SIGNED_IN, "/api/v1/medical-teams", leak="国家医疗队"),
     "POST /api/v1/medical-teams": Call(
@@ -745,6 +806,36 @@ def _pages() -> dict[str, Call]:
         ),
         "GET /{lang}/console/timeliness": Call(SIGNED_IN, "/en/console/timeliness", page=True),
         "GET /{lang}/console/bulletins": Call(SIGNED_IN, "/zh/console/bulletins", page=True),
+        "GET /{lang}/console/resources": Call(
+            SIGNED_IN, "/zh/console/resources", page=True, leak="金银潭医院"
+        ),
+        "GET /{lang}/console/resources/hospitals/{hospital_code}": Call(
+            SIGNED_IN, "/zh/console/resources/hospitals/JYT", page=True, leak="金银潭医院"
+        ),
+        "GET /{lang}/console/resources/requests": Call(
+            SIGNED_IN, "/en/console/resources/requests", page=True, leak="金银潭医院"
+        ),
+        "GET /{lang}/console/resources/allocation": Call(
+            SIGNED_IN,
+            "/zh/console/resources/allocation",
+            page=True,
+            leak="/console/resources/allocation/{plan_id}",
+        ),
+        "GET /{lang}/console/resources/allocation/{plan_id}": Call(
+            SIGNED_IN, "/zh/console/resources/allocation/{plan_id}", page=True, leak="金银潭医院"
+        ),
+        "GET /{lang}/console/resources/shipments": Call(
+            SIGNED_IN, "/zh/console/resources/shipments", page=True, leak="金银潭医院"
+        ),
+        "GET /{lang}/console/resources/shipments/{shipment_id}": Call(
+            SIGNED_IN, "/zh/console/resources/shipments/{shipment_id}", page=True, leak="D-WH"
+        ),
+        "GET /{lang}/console/resources/stock": Call(
+            SIGNED_IN, "/zh/console/resources/stock", page=True, leak="D-WH"
+        ),
+        "GET /{lang}/console/resources/teams": Call(
+            SIGNED_IN, "/en/console/resources/teams", page=True, leak="国家医疗队"
+        ),
         "GET /console/imports/{import_id}/rejects": Call(
             perm(Permission.IMPORT, "the importer's jurisdiction"),
             "/console/imports/{import_id}/rejects",
@@ -765,6 +856,10 @@ def _pages() -> dict[str, Call]:
                 PUBLIC, f"/{lang}/bulletins/420000/{DAY}", page=True
             ),
             f"GET /{lang}/corrections": Call(PUBLIC, f"/{lang}/corrections", page=True),
+            # region totals only: the public page never names a hospital
+            f"GET /{lang}/resources": Call(
+                PUBLIC, f"/{lang}/resources", page=True, leak="金银潭医院"
+            ),
         }
     return pages
 
@@ -828,12 +923,27 @@ def build_world(engine: Engine, settings: Settings, tmp: Path) -> W:
     case_result = import_case_file(engine, settings, cases, actor=CLI_ACTOR)
     assert case_result.rows_inserted > 0
     with engine.connect() as conn:
-        first = conn.execute(
+        w["daily_source"] = (
+            conn.execute(
+                select(m.DailyReportRow.source).where(
+                    m.DailyReportRow.region_code == "420100",
+                    m.DailyReportRow.report_date == date.fromisoformat(DAY),
+                )
+            )
+            .scalars()
+            .first()
+        )
+        wuhan_cases = conn.execute(
             select(m.CaseRecordRow.source, m.CaseRecordRow.case_id)
-            .where(m.CaseRecordRow.region_code.like("4201%"))
-            .limit(1)
-        ).one()
-    w["case_source"], w["case_id"] = first
+            .where(
+                m.CaseRecordRow.region_code.like("4201%"),
+                m.CaseRecordRow.classification != "discarded",
+            )
+            .order_by(m.CaseRecordRow.id)
+            .limit(3)
+        ).all()
+    assert w["daily_source"] and len(wuhan_cases) == 3
+    w["case_source"], w["case_id"] = wuhan_cases[0]
     w["case_csv"] = cases.read_bytes()
     w["case_rows"] = len(cases.read_text("utf-8").splitlines()) - 1
     # an import with a rejected row, by a Hubei reporter (for the report and reject file)
@@ -904,6 +1014,14 @@ def build_world(engine: Engine, settings: Settings, tmp: Path) -> W:
     hospitals.report_occupancy(
         engine, WH_REP, tree, "JYT", report_date=TODAY, occupied={"icu": 30, "general": 200}
     )
+    # patients: two Wuhan cases in JYT (one to transfer, one to discharge); the first
+    # case of the world is admitted by the table's request
+    for name, (source, case_id) in zip(("transfer", "discharge"), wuhan_cases[1:], strict=True):
+        stay = patients.admit(
+            engine, WH_REP, tree, "JYT", source=source, case_id=case_id, bed_type="general",
+            severity="severe", admission_date=TODAY - timedelta(days=3),
+        )  # fmt: skip
+        w[f"{name}_stay_id"], w[f"{name}_case_id"] = stay["id"], case_id
     mt = teams.dispatch_team(
         engine, CLI_ACTOR, tree, name="国家医疗队", origin_code="310000", leader="钟",
         members=[], size=20, region_code="420100", departure_date=TODAY,
@@ -1026,7 +1144,7 @@ def _send(client: TestClient, method: str, call: Call, w: W, caller: Caller) -> 
     client.cookies.clear()  # a login answer sets cookies: each caller brings only its own
     kwargs: dict[str, Any] = {"headers": {**call.headers, **caller.headers}}
     if call.params:
-        kwargs["params"] = call.params
+        kwargs["params"] = _fill(call.params, w)
     if call.json is not None:
         kwargs["json"] = call.body(w)
     if call.files is not None:
@@ -1057,8 +1175,9 @@ def _verdict(call: Call, caller: Caller, response: Any, expected: bool, w: W) ->
                 f"expected 2xx for a hidden-when-outside rule, got {status}: {response.text[:200]}"
             )
         if caller.jurisdiction == OUTSIDE:
-            if call.leak and call.leak in response.text:
-                return f"an outside caller sees {call.leak!r}: {response.text[:200]}"
+            leak = _fill(call.leak, w)
+            if leak and leak in response.text:
+                return f"an outside caller sees {leak!r}: {response.text[:200]}"
             shows = _fill(call.outside_shows, w)
             if shows and shows not in response.text:
                 return f"an outside caller's answer lacks {shows!r}: {response.text[:300]}"
