@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
 from fangkong.core.access import CLI_ACTOR, Actor, Role
@@ -223,7 +223,7 @@ def test_report_form_edits_with_its_version_and_shows_a_conflict(session, engine
     page.wait_for_selector("#report-form[data-result=conflict]")
     assert "someone else changed this report" in page.inner_text("#report-status")
     page.click("#report-reload")
-    page.wait_for_function("document.getElementById('f-version').value === '2'")
+    expect(page.locator("#f-version")).to_have_value("2")
     assert page.input_value("#f-new_deaths") == "72"
     assert page.input_value("#f-new_confirmed") == "13436"  # theirs, not lost
     page.fill("#f-new_confirmed", "13437")
