@@ -381,6 +381,14 @@ TABLE: dict[str, Call] = {
         "/api/v1/cases",
         params={"region_code": "420000", "limit": 5},
     ),
+    "GET /api/v1/cases/export": Call(
+        perm(Permission.EXPORT_LINE_LIST, "query region_code"),
+        "/api/v1/cases/export",
+        params={"region_code": "420000", "format": "csv"},
+    ),
+    # --- audit log (administrators; the whole log, whatever their jurisdiction) ---------
+    "GET /api/v1/audit": Call(perm(Permission.READ_AUDIT), "/api/v1/audit", params={"limit": 5}),
+    "GET /api/v1/audit/verify": Call(perm(Permission.READ_AUDIT), "/api/v1/audit/verify"),
     "GET /api/v1/cases/{source}/{case_id}": Call(
         perm(Permission.READ_CASES, "the case's region", hidden=True),
         "/api/v1/cases/{case_source}/{case_id}",
@@ -806,6 +814,9 @@ def _pages() -> dict[str, Call]:
         ),
         "GET /{lang}/console/timeliness": Call(SIGNED_IN, "/en/console/timeliness", page=True),
         "GET /{lang}/console/bulletins": Call(SIGNED_IN, "/zh/console/bulletins", page=True),
+        "GET /{lang}/console/audit": Call(
+            perm(Permission.READ_AUDIT), "/zh/console/audit", page=True
+        ),
         "GET /{lang}/console/resources": Call(
             SIGNED_IN, "/zh/console/resources", page=True, leak="金银潭医院"
         ),
