@@ -70,7 +70,8 @@ def decode(data: bytes) -> str:
         encoding = detect_encoding(data, complete=True)
     except ImportFormatError as exc:
         raise Invalid(str(exc), field="file") from exc
-    return data.decode(encoding)
+    # a character cut at the very end (a truncated copy) becomes U+FFFD
+    return data.decode(encoding, errors="replace")
 
 
 def read_bulletin_text(

@@ -392,7 +392,7 @@ def import_case_stream(
             checker = CaseRowChecker(rules, CASE_FIELDS, file=file, default_source=None)
             parser = BeoutbreakParser(header, Gazetteer(regions, aliases), checker)
             offset = reader.line_num  # physical lines of the header, already read
-            rows = (CsvRow(r.line + offset, r.fields) for r in iter_csv(text))
+            rows = (CsvRow(r.line + offset, r.fields, r.error) for r in iter_csv(text))
             batches = parser.parse(rows, batch_rows)
         else:  # pragma: no cover - CASE_FORMATS and this dispatch list the same names
             raise ImportFormatError(f"no parser for {fmt}")

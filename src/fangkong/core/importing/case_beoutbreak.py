@@ -312,7 +312,12 @@ class BeoutbreakParser:
         batch = CaseBatch()
         for row in rows:
             batch.rows_read += 1
-            if len(row.fields) != self.width:
+            if row.error is not None:
+                shown = ",".join(row.fields)[:200]
+                batch.rejects.append(
+                    (row.fields, [RowIssue(self.file, row.line, "*", shown, row.error)])
+                )
+            elif len(row.fields) != self.width:
                 batch.rejects.append(
                     (row.fields, [width_issue(self.file, row.line, len(row.fields), self.width)])
                 )

@@ -55,7 +55,7 @@ from fangkong.core.importing.daily_series import (
     drop_duplicate_days,
     note_gaps_in_daily,
 )
-from fangkong.core.importing.reading import CsvRow, iter_csv, normalise_header
+from fangkong.core.importing.reading import CsvRow, iter_csv, load_json, normalise_header
 from fangkong.core.reports import CORRECTABLE_FIELDS, COUNT_FIELDS, DailyReport
 from fangkong.core.validation import ImportFormatError, RowIssue
 
@@ -235,7 +235,7 @@ def _long_parser(spec: _LongSpec) -> Parser:
                 )
             )
         _note_skipped(parse, skipped)
-        daily_from_cumulative(points, parse, file=ctx.file)
+        daily_from_cumulative(points, parse, file=ctx.file, date_column=spec.date_column)
 
     return parse_long
 
@@ -602,12 +602,9 @@ def parse_daily_items(items: Sequence[Any], ctx: ParseContext, parse: DailyParse
 
 def _parse_fangkong_json(text: str, ctx: ParseContext, parse: DailyParse) -> None:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"fangkong-daily JSON: not valid JSON at line {exc.lineno} column {exc.colno} "
-            f"({exc.msg})"
-        ) from exc
+        document = load_json(text)
+    except ImportFormatError as exc:
+        raise ImportFormatError(f"fangkong-daily JSON: {exc}") from exc
     items = document.get("items") if isinstance(document, dict) else document
     named = document.get("source") if isinstance(document, dict) else None
     if named is not None and ctx.source is None:
