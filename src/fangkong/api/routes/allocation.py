@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
+from fangkong.api.params import MAX_INT, Id
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import allocation as svc
@@ -43,7 +44,10 @@ class ReceiveIn(BaseModel):
     note: str = Field(default="", max_length=4000)
     movement_date: date | None = None
     #: Shipment line id → units counted; lines not named were received in full.
-    received: dict[int, Annotated[int, Field(ge=0)]] | None = None
+    received: (
+        dict[Annotated[int, Field(ge=1, le=MAX_INT)], Annotated[int, Field(ge=0, le=MAX_INT)]]
+        | None
+    ) = None
 
 
 class CancelIn(BaseModel):
@@ -77,7 +81,7 @@ def plan(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    plan_id: int,
+    plan_id: Id,
 ) -> dict[str, Any]:
     return svc.get_plan(engine, actor, tree, plan_id)
 
@@ -89,7 +93,7 @@ def list_shipments(
     actor: Annotated[Actor, Depends(current_actor)],
     status: Annotated[str | None, Query(max_length=16)] = None,
     hospital: Annotated[str | None, Query(max_length=24)] = None,
-    plan_id: int | None = None,
+    plan_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     rows = ship_svc.list_shipments(
@@ -103,7 +107,7 @@ def get_shipment(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
 ) -> dict[str, Any]:
     return ship_svc.get_shipment(engine, actor, tree, shipment_id)
 
@@ -113,7 +117,7 @@ def confirm(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[ConfirmIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.confirm(
@@ -126,7 +130,7 @@ def dispatch(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[DispatchIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.dispatch(
@@ -139,7 +143,7 @@ def receive(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[ReceiveIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.receive(
@@ -160,7 +164,7 @@ def cancel(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[CancelIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.cancel(engine, actor, tree, shipment_id, body.reason)

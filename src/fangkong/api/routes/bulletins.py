@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.problems import Problem
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import bulletin_import as svc
@@ -98,8 +99,6 @@ async def post_bulletin(
     """Returns what was read: ``date``, ``region_code``, the figures, ``unread``,
     ``breakdowns``, ``corrections``, ``flags``; and ``stored`` when not a dry run."""
     data = await request.body()
-    if len(data) > svc.MAX_BYTES:
-        raise Invalid(f"a bulletin is at most {svc.MAX_BYTES // 1024} KB of text", field="body")
     options: dict[str, Any] = {
         "dry_run": dry_run,
         "date": as_of,
@@ -112,6 +111,10 @@ async def post_bulletin(
         text = body["text"]
         options.update({k: body[k] for k in _OPTIONS if k in body})
     else:
+        if len(data) > svc.MAX_BYTES:
+            raise Problem(
+                413, "Payload too large", f"a bulletin is at most {svc.MAX_BYTES} bytes of text"
+            )
         text = svc.decode(data)
     if not text.strip():
         raise Invalid("the bulletin text is empty", field="text")

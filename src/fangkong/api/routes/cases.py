@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
+from fangkong.api.params import Offset
 from fangkong.api.problems import Problem, json_pointer
 from fangkong.core.access import Actor
 from fangkong.core.cases import Classification, Outcome, Severity, Sex
@@ -114,7 +115,7 @@ def list_cases(
     onset_to: date | None = None,
     source: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     items, total = svc.list_cases(
         engine,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.params import Id
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import hospitals as svc
@@ -286,7 +287,7 @@ def end_pairing(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    pairing_id: int,
+    pairing_id: Id,
     body: Annotated[PairingEndIn, Body()],
 ) -> dict[str, Any]:
     return team_svc.end_pairing(engine, actor, tree, pairing_id, body.end_date)
@@ -297,7 +298,7 @@ def team_dates(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    team_id: int,
+    team_id: Id,
     body: Annotated[TeamDatesIn, Body()],
 ) -> dict[str, Any]:
     return team_svc.record_dates(

@@ -2,7 +2,9 @@
 
 Sections: templates (public), daily-report upload, import reports. Uploads are saved
 under ``<var_dir>/uploads`` before they are imported, so the file of every import is
-kept beside its report."""
+kept beside its report. A body over the upload limit (:mod:`fangkong.api.limits`) is
+refused with 413 as soon as its ``Content-Length`` or the bytes received pass it, before
+it is spooled to disk."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.limits import MAX_UPLOAD_BYTES
+from fangkong.api.params import Id, Offset
 from fangkong.api.problems import Problem
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
@@ -27,8 +31,6 @@ from fangkong.settings import Settings
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
-#: Largest upload accepted (the whole JHU global series is about 1 MB).
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -42,7 +44,18 @@ TEMPLATES = {
 }
 
 
-@router.get("/templates/{name}", summary="Download a file template")
+@router.get(
+    "/templates/{name}",
+    summary="Download a file template",
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/schema+json": {"schema": {"type": "object"}},
+            }
+        }
+    },
+)
 def get_template(name: str) -> Response:
     if name not in TEMPLATES:
         raise Problem(404, "Not found", f"no template {name!r}; templates: {', '.join(TEMPLATES)}")
@@ -80,7 +93,10 @@ async def save_upload(upload: UploadFile, settings: Settings) -> tuple[Path, str
     return path, original
 
 
-@router.post("/daily", summary="Import a daily-report file")
+@router.post(
+    "/daily",
+    summary="Import a daily-report file",
+)
 async def post_daily_import(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
@@ -113,7 +129,10 @@ async def post_daily_import(
     return result.as_dict()
 
 
-@router.post("/cases", summary="Import a case line-list file")
+@router.post(
+    "/cases",
+    summary="Import a case line-list file",
+)
 async def post_case_import(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
@@ -131,8 +150,15 @@ async def post_case_import(
     path, original = await save_upload(file, settings)
     try:
         result = await run_in_threadpool(
-            case_import.import_case_file, engine, settings, path, format_name=format or None,
-            source=source or None, strict=strict, actor=actor, filename=original,
+            case_import.import_case_file,
+            engine,
+            settings,
+            path,
+            format_name=format or None,
+            source=source or None,
+            strict=strict,
+            actor=actor,
+            filename=original,
         )
     except ImportFormatError as exc:
         raise Invalid(str(exc), field="file") from exc
@@ -146,8 +172,8 @@ async def post_case_import(
 def get_import(
     engine: Annotated[Engine, Depends(get_engine)],
     actor: Annotated[Actor, Depends(current_actor)],
-    import_id: int,
+    import_id: Id,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return import_report(engine, import_id, actor=actor, limit=limit, offset=offset)
