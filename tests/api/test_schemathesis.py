@@ -19,6 +19,7 @@ is printed for the record.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -49,7 +50,9 @@ from support import BULLETINS, DEMO_DATA, bearer
 
 #: Cases per operation and generation mode, for each caller (~120 operations: kept small;
 #: most operations answer an anonymous caller 401 whatever the input).
-MAX_EXAMPLES = {"admin": 5, "anonymous": 2}
+#: ``FANGKONG_FUZZ_EXAMPLES=N`` runs N per operation and mode (a deeper local run).
+DEEP = int(os.environ.get("FANGKONG_FUZZ_EXAMPLES", "0"))
+MAX_EXAMPLES = {"admin": DEEP or 5, "anonymous": max(2, DEEP // 5)}
 #: Fixed query parameters of costly operations in positive mode (the bounds are still
 #: fuzzed in negative mode): bootstrap replicates refit every distribution.
 CHEAPER: dict[str, dict[str, Any]] = {"GET /api/v1/delays": {"bootstrap": 5}}

@@ -82,6 +82,8 @@ def read_bulletin_text(
     region_code: str | None = None,
 ) -> BulletinReading:
     """Read a bulletin without storing anything (the dry run)."""
+    if not text.strip():
+        raise Invalid("the bulletin text is empty", field="text")
     if len(text) > MAX_BYTES:
         raise Invalid(f"a bulletin is at most {MAX_BYTES // 1024} KB of text", field="text")
     return read_bulletin(text, filename=filename, as_of=as_of, region_code=region_code)

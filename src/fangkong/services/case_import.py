@@ -436,6 +436,11 @@ def import_case_stream(
         result.notes.append(f"failed: {exc}")
         finish_import(engine, result, "failed")
         raise
+    if not result.rows_read:
+        result.notes.append("the file holds no case: nothing was imported")
+        finish_import(engine, result, "failed")
+        what = "no case object" if is_json else "a header but no data rows"
+        raise ImportFormatError(f"the file has {what}")
     if writer.failed_strict:
         result.notes.append("strict import: rows were rejected, so nothing was written")
         result.rows_inserted = result.rows_updated = result.rows_unchanged = 0

@@ -265,7 +265,9 @@ REPORT = st.fixed_dictionaries(
         **{name: count_value(name) for name in TEMPLATE_COUNTS},
     }
 )
-REPORTS = st.lists(REPORT, max_size=15, unique_by=lambda r: (r["region_code"], r["report_date"]))
+REPORTS = st.lists(
+    REPORT, min_size=1, max_size=15, unique_by=lambda r: (r["region_code"], r["report_date"])
+)
 
 
 def stored(result: DailyParse) -> list[dict[str, Any]]:

@@ -37,7 +37,13 @@ CELL = st.text(
 #: Chinese text as in real files, with the characters CSV quotes.
 CHINESE = st.text(alphabet='确诊病例湖北省武汉市境外输入，,"\n 0123abc', max_size=8)
 ROWS = st.lists(st.lists(st.one_of(CELL, CHINESE), min_size=1, max_size=5), min_size=1, max_size=12)
+#: What a Chinese edition of Excel saves as GBK: Chinese and ASCII text.
+GB_ROWS = st.lists(st.lists(CHINESE, min_size=1, max_size=5), min_size=1, max_size=12)
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "gb18030"])
+
+
+def rows_for(encoding: str) -> st.SearchStrategy[list[list[str]]]:
+    return GB_ROWS if encoding == "gb18030" else ROWS
 
 
 def write_csv(rows: list[list[str]]) -> tuple[str, list[int]]:
@@ -79,33 +85,35 @@ def test_any_bytes_are_decoded_or_refused_clearly(data: bytes, complete: bool) -
 
 
 @settings(max_examples=200, deadline=None)
-@given(ROWS, ENCODINGS)
-def test_written_rows_are_read_back_with_their_lines(rows: list[list[str]], enc: str) -> None:
+@given(st.data(), ENCODINGS)
+def test_written_rows_are_read_back_with_their_lines(data: st.DataObject, enc: str) -> None:
+    rows = data.draw(rows_for(enc))
     text, starts = write_csv(rows)
-    data = text.encode(enc)
-    if enc == "gb18030" and data != text.encode("utf-8"):
+    encoded = text.encode(enc)
+    if enc == "gb18030" and encoded != text.encode("utf-8"):
         try:  # a rare GB18030 text that is also valid UTF-8 is read as UTF-8 (documented)
-            data.decode("utf-8")
+            encoded.decode("utf-8")
             return
         except UnicodeDecodeError:
             pass
-    read = read_all(data)
+    read = read_all(encoded)
     expected = [(line, row) for line, row in zip(starts, rows, strict=True) if not is_blank(row)]
     assert [(r.line, r.fields) for r in read] == expected
     assert all(r.error is None for r in read)
 
 
 @settings(max_examples=300, deadline=None)
-@given(ROWS, st.floats(0, 1), st.sampled_from(["utf-8", "gb18030"]))
+@given(st.data(), st.floats(0, 1), st.sampled_from(["utf-8", "gb18030"]))
 def test_a_cut_file_keeps_every_record_before_the_cut(
-    rows: list[list[str]], where: float, enc: str
+    data: st.DataObject, where: float, enc: str
 ) -> None:
     """Cut the bytes anywhere, even inside a multi-byte character: every record that
     ends before the cut is read unchanged, in the right encoding (never as mojibake)."""
+    rows = data.draw(rows_for(enc))
     text, starts = write_csv(rows)
-    data = text.encode(enc)
-    cut = int(where * len(data))
-    stream, detected = open_text(io.BytesIO(data[:cut]))
+    encoded = text.encode(enc)
+    cut = int(where * len(encoded))
+    stream, detected = open_text(io.BytesIO(encoded[:cut]))
     if enc == "gb18030" and detected == "utf-8":
         return  # this GB18030 prefix is also valid UTF-8: nothing to tell apart
     assert detected == enc
@@ -205,3 +213,22 @@ def test_jhu_column_and_file_names_take_any_text(column: str, filename: str) -> 
     except ImportFormatError as exc:
         assert repr(column) in str(exc)
     assert jhu_measure_from_name(filename) in (None, "confirmed", "deaths", "recovered")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(alphabet="東京都大阪府ひらがなカタカナ日本語の確認", min_size=3, max_size=30),
+    st.sampled_from(["shift_jis", "latin-1"]),
+)
+def test_other_encodings_are_refused_not_misread(text: str, enc: str) -> None:
+    """Shift-JIS and Latin-1 bytes mostly decode as *some* GB18030 text: they are
+    refused (rare GBK characters), never stored as mojibake."""
+    if enc == "latin-1":
+        text = "Curaçao Réunion Côte d'Ivoire São Tomé " + text.encode("ascii", "ignore").decode()
+    data = f"case_id,origin\n1,{text}\n".encode(enc, errors="ignore")
+    try:
+        encoding = detect_encoding(data, complete=True)
+    except ImportFormatError as exc:
+        assert "neither UTF-8 nor GB18030" in str(exc)
+    else:
+        raise AssertionError(f"{enc} text read as {encoding}")

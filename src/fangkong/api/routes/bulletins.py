@@ -9,7 +9,6 @@ every region concerned."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -20,7 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.problems import Problem
 from fangkong.core.access import Actor
+from fangkong.core.importing.reading import load_json
 from fangkong.core.regions import RegionTree
+from fangkong.core.validation import ImportFormatError
 from fangkong.services import bulletin_import as svc
 from fangkong.services.errors import Invalid
 from fangkong.settings import Settings
@@ -32,8 +33,10 @@ _OPTIONS = ("dry_run", "date", "region_code", "source", "filename")
 
 def _json_body(data: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = load_json(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"the body is not UTF-8: {exc}", field="body") from exc
+    except ImportFormatError as exc:  # invalid, too deep, NaN, a member named twice
         raise Invalid(f"the body is not valid JSON: {exc}", field="body") from exc
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise Invalid('the JSON body must be an object with a string member "text"', field="text")

@@ -115,10 +115,10 @@ def canonical(value: object) -> str:
 
 def _bad_text(limit: int, required: bool) -> re.Pattern[str]:
     """Finds, in a column joined with newlines, a value that is empty (when required),
-    has surrounding blanks, a control character or U+FFFD (undecodable bytes), or is
-    longer than ``limit`` characters."""
+    has surrounding blanks, a control character or U+FFFD (undecodable bytes), starts
+    like a spreadsheet formula, or is longer than ``limit`` characters."""
     parts = [
-        r"^[ \t\f\v]",
+        r"^[ \t\f\v=+\-@]",
         r"[ \t\f\v]$",
         r"[\x00-\x09\x0b-\x1f\x7f\ufffd]",
         f"^[^\n]{{{limit + 1},}}",

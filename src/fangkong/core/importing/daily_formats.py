@@ -732,7 +732,8 @@ def parse_daily_text(
     text: IO[str], ctx: ParseContext, *, format_name: str | None = None
 ) -> DailyParse:
     """Read a whole daily-report file. Raises :class:`ImportFormatError` when the file
-    as a whole cannot be read (unknown layout, missing columns, broken JSON)."""
+    as a whole cannot be read (unknown layout, missing columns, broken JSON) or holds
+    no data row (an empty file, a header alone: most likely a failed export)."""
     if format_name is not None and format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r}; known formats: {known_formats()}")
     content = text.read()
@@ -741,6 +742,8 @@ def parse_daily_text(
             raise ImportFormatError(f"{ctx.file}: a JSON file, but format {format_name} is CSV")
         parse = DailyParse("fangkong-daily", ctx.source or "fangkong", ["json"])
         _parse_fangkong_json(content, ctx, parse)
+        if not parse.rows_read:
+            raise ImportFormatError(f"{ctx.file}: the JSON file holds no reports")
         return parse
     rows = iter_csv(io.StringIO(content))
     first = next(rows, None)
@@ -764,4 +767,6 @@ def parse_daily_text(
         raise ImportFormatError(f"{ctx.file}: column(s) named twice: {', '.join(duplicated)}")
     parse = DailyParse(fmt.name, ctx.source or fmt.default_source, header)
     fmt.parser(rows, header, ctx, parse)
+    if not parse.rows_read:
+        raise ImportFormatError(f"{ctx.file}: the file has a header but no data rows")
     return parse

@@ -40,12 +40,41 @@ def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
         )
     for encoding in ("utf-8", "gb18030"):
         try:
-            sample.decode(encoding)
-            return encoding
+            text = sample.decode(encoding)
         except UnicodeDecodeError as exc:
-            if exc.start >= len(sample) - 4 and (not complete or _cut_at_end(sample, exc)):
-                return encoding  # a character cut by the end of the sample or file
-    raise ImportFormatError("the file is neither UTF-8 nor GB18030/GBK text")
+            if not (exc.start >= len(sample) - 4 and (not complete or _cut_at_end(sample, exc))):
+                continue
+            text = sample[: exc.start].decode(encoding)  # a character cut by the end
+        if encoding == "gb18030" and _not_chinese(text):
+            break
+        return encoding
+    raise ImportFormatError(
+        "the file is neither UTF-8 nor GB18030/GBK text (Latin-1, Shift-JIS or UTF-16? "
+        "save it as UTF-8)"
+    )
+
+
+#: Share of rare GBK characters above which a text is taken for another encoding.
+RARE_SHARE = 0.2
+
+
+def _not_chinese(text: str) -> bool:
+    """True when a text decoded as GB18030 is most likely another encoding misread.
+
+    Chinese files use the GB2312 characters almost only (two bytes from 0xA1 to 0xFE).
+    The extension areas of GBK and GB18030 (a byte below 0xA1, or four-byte codes) hold
+    rare characters; Latin-1 accents before ASCII letters and the Shift-JIS kana and
+    kanji (lead bytes 0x81–0x9F) fall there. When more than :data:`RARE_SHARE` of the
+    non-ASCII characters are rare, the file is not Chinese text."""
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return False
+    rare = 0
+    for char in wide:
+        code = char.encode("gb18030")
+        if len(code) != 2 or code[0] < 0xA1 or code[1] < 0xA1:
+            rare += 1
+    return rare >= 2 and rare > RARE_SHARE * len(wide)
 
 
 def _cut_at_end(sample: bytes, exc: UnicodeDecodeError) -> bool:
