@@ -221,4 +221,7 @@ def load_json(text: str) -> Any:
     except RecursionError:
         raise ImportFormatError("the JSON is nested too deeply to be read") from None
     except ValueError as exc:  # the hooks, and integers over Python's digit limit
-        raise ImportFormatError(f"the JSON cannot be read: {exc}") from exc
+        reason = str(exc)
+        if "integer string conversion" in reason:
+            reason = "a number has more digits than any count (over 4,300)"
+        raise ImportFormatError(f"the JSON cannot be read: {reason}") from exc
