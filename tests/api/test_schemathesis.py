@@ -28,7 +28,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -46,12 +47,14 @@ from fangkong.core.access import CLI_ACTOR
 from fangkong.services import bulletin_import, case_import
 from fangkong.services.daily_import import import_daily_file
 from fangkong.settings import Settings
-from support import BULLETINS, DEMO_DATA, bearer
+from support import BULLETINS, DEMO_DATA, bearer, problem
 
 #: Cases per operation and generation mode, for each caller (~120 operations: kept small;
 #: most operations answer an anonymous caller 401 whatever the input).
 #: ``FANGKONG_FUZZ_EXAMPLES=N`` runs N per operation and mode (a deeper local run).
+#: ``FANGKONG_FUZZ_SEED=S`` draws other cases (random from seed S instead of derandomized).
 DEEP = int(os.environ.get("FANGKONG_FUZZ_EXAMPLES", "0"))
+SEED = os.environ.get("FANGKONG_FUZZ_SEED")
 MAX_EXAMPLES = {"admin": DEEP or 5, "anonymous": max(2, DEEP // 5)}
 #: Fixed query parameters of costly operations in positive mode (the bounds are still
 #: fuzzed in negative mode): bootstrap replicates refit every distribution.
@@ -64,7 +67,7 @@ CHECKS = [
 ]
 
 
-def seed(engine: Engine, settings: Settings, tmp: Path) -> None:
+def seed_data(engine: Engine, settings: Settings, tmp: Path) -> None:
     """Real data in every kind of store the API reads."""
     for name in (
         "ccdc_dashboard_china_province_daily_2020-01-17_2020-03-04.csv",
@@ -83,7 +86,7 @@ def seed(engine: Engine, settings: Settings, tmp: Path) -> None:
 
 @pytest.fixture
 def schema(engine: Engine, settings: Settings, tmp_path: Path) -> Iterator[Any]:
-    seed(engine, settings, tmp_path)
+    seed_data(engine, settings, tmp_path)
     app = create_app(settings, engine)
     yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
 
@@ -99,7 +102,7 @@ def fuzz_operation(
     @given(case=operation.as_strategy(generation_mode=mode, query=fixed))
     @settings(
         max_examples=examples,
-        derandomize=True,
+        derandomize=SEED is None,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate],
@@ -110,6 +113,8 @@ def fuzz_operation(
         ran += 1
         case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
 
+    if SEED is not None:
+        run = seed(int(SEED))(run)
     run()
     return ran
 
@@ -146,3 +151,45 @@ def test_every_operation_answers_by_its_schema(
         )
         print("slowest:", "; ".join(slow))
     assert not failures, "\n\n".join(failures)
+
+
+def test_what_fuzzing_found_stays_fixed(
+    engine: Engine, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The requests that answered 500 before, each now a 422 problem naming its input."""
+    client = TestClient(create_app(settings, engine), raise_server_exceptions=False)
+    admin = bearer(engine, "fuzz.admin", "admin", "CN")
+    huge = str(2**120)
+    for method, path, what in (
+        ("POST", f"/api/v1/warnings/{huge}/status", "signal_id"),  # SQLite OverflowError
+        ("GET", f"/api/v1/shipments?plan_id={huge}", "plan_id"),
+        ("GET", f"/api/v1/imports/{huge}", "import_id"),
+        ("GET", f"/api/v1/cases?offset={huge}", "offset"),
+        ("GET", f"/api/v1/directives/{huge}", "directive_id"),
+    ):
+        answer = client.request(method, path, headers=admin, json={"status": "closed"})
+        body = problem(answer, 422)
+        assert any(e.get("parameter") == what for e in body["errors"]), body
+    scenario = {
+        "start": "2020-01-01",
+        "population": 1_000_000,
+        "days": 30,
+        "hospital": {"admission_delay": {"mean": 120, "sd": 1e-160}},  # (mean/sd)**2 overflowed
+    }
+    body = problem(client.post("/api/v1/scenarios", headers=admin, json=scenario), 422)
+    assert body["errors"][0]["pointer"] == "/hospital/admission_delay/sd"
+
+
+def test_every_error_answer_is_declared_as_a_problem(schema: Any) -> None:
+    """The OpenAPI document declares problem+json for every 4xx answer it lists, and
+    each operation that takes input lists 404 and 422."""
+    document = schema.raw_schema
+    assert "Problem" in document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            if operation.get("parameters") or operation.get("requestBody"):
+                assert {"404", "422"} <= set(responses), (method, path)
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    assert list(response["content"]) == ["application/problem+json"]

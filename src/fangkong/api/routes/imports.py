@@ -161,7 +161,7 @@ async def post_case_import(
             filename=original,
         )
     except ImportFormatError as exc:
-        raise Invalid(str(exc), field="file") from exc
+        raise Invalid(f"{original}: {exc}", field="file") from exc
     return result.as_dict()
 
 
