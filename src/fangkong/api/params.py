@@ -1,8 +1,10 @@
 """Bounded integer parameters shared by the routes.
 
-Both databases store integers in 64 bits. A larger number in a path, a query or a body
-would reach the driver and fail there (SQLite cannot bind it: ``OverflowError``), a 500
-for bad input; so every id, offset and quantity the API accepts is bounded, and a larger
+Record ids (and the counts the API stores) are ``INTEGER`` columns: 32 bits in
+PostgreSQL, 64 in SQLite. A larger number in a path, a query or a body would reach the
+driver and fail there — PostgreSQL refuses to cast it (``integer out of range``),
+SQLite cannot bind past 64 bits (``OverflowError``) — a 500 for bad input. So every id,
+offset and stored quantity the API accepts is bounded by :data:`MAX_INT`, and a larger
 one is a 422 problem naming the parameter.
 """
 
@@ -12,8 +14,8 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-#: The largest signed 64-bit integer (SQLite ``INTEGER``, PostgreSQL ``bigint``).
-MAX_INT = 2**63 - 1
+#: The largest value of an ``INTEGER`` column in both databases (PostgreSQL ``integer``).
+MAX_INT = 2**31 - 1
 #: A record id in a path (ids start at 1).
 Id = Annotated[int, Path(ge=1, le=MAX_INT)]
 #: The ``offset`` of a paged list.

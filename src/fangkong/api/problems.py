@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fangkong.api.limits import BodyLimit
@@ -283,6 +284,32 @@ def install_problem_handlers(app: FastAPI) -> None:
         }.get(exc.status_code, "HTTP error")
         return problem_response(
             Problem(exc.status_code, title, str(exc.detail), headers=getattr(exc, "headers", None)),
+            str(request.url.path),
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        """A value the database refuses (PostgreSQL: a NUL character in text, a number
+        out of range, a text longer than its column): bad input, so a 422 naming the
+        parameters that hold a NUL character — never the SQL or its parameters."""
+        reason = str(exc.orig).splitlines()[0][:200] if exc.orig else "invalid value"
+        log.info("data refused by the database on %s: %s", request.url.path, reason)
+        errors: list[dict[str, Any]] = [
+            {"parameter": name, "in": where, "detail": "contains a NUL character"}
+            for where, items in (
+                ("query", request.query_params.multi_items()),
+                ("path", list(request.path_params.items())),
+            )
+            for name, value in items
+            if "\x00" in str(value)
+        ]
+        return problem_response(
+            Problem(
+                422,
+                "Invalid request",
+                f"a value of the request cannot be stored: {reason}",
+                errors=errors,
+            ),
             str(request.url.path),
         )
 
