@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
-from fangkong.api.params import Id
+from fangkong.api.params import Day, Id
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import hospitals as svc
@@ -61,7 +61,7 @@ def list_hospitals(
     region: Annotated[str | None, Query(pattern=CODE)] = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     stale: bool = False,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     items = svc.list_hospitals(
         engine,
@@ -102,7 +102,7 @@ def capacity(
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     region_code: Annotated[str, Path(pattern=CODE)],
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     return svc.capacity_summary(engine, actor, tree, region_code, day or date.today())
 
@@ -114,7 +114,7 @@ def icu_runway(
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     region_code: Annotated[str, Path(pattern=CODE)],
-    day: date | None = None,
+    day: Day = None,
     horizon: Annotated[int, Query(ge=1, le=60)] = 21,
     icu_fraction: Annotated[float, Query(gt=0, le=1)] = svc.ICU_FRACTION,
     icu_stay_mean: Annotated[float, Query(gt=0, le=120)] = svc.ICU_STAY[0],
@@ -140,7 +140,7 @@ def get_hospital(
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     hospital_code: str,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     return svc.get_hospital(engine, actor, tree, hospital_code, day or date.today())
 
@@ -223,7 +223,7 @@ def list_teams(
     status: Annotated[
         str | None, Query(pattern=r"^(dispatched|on_site|rotation_due|returned)$")
     ] = None,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     items = team_svc.list_teams(
         engine, actor, tree, day=day or date.today(), region_code=region, status=status

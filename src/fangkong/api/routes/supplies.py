@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
-from fangkong.api.params import Id, Offset
+from fangkong.api.params import Day, Id, Offset
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import donations as donation_svc
@@ -131,7 +131,7 @@ def stock(
     actor: Annotated[Actor, Depends(current_actor)],
     warehouse: Annotated[str | None, Query(pattern=KEY)] = None,
     item: Annotated[str | None, Query(pattern=KEY)] = None,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     rows = svc.stock(
         engine, actor, tree, day=day or date.today(), warehouse_code=warehouse, item_code=item
