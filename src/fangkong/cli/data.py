@@ -234,7 +234,8 @@ def import_bulletin_cmd(
     ] = None,
 ) -> None:
     """Read an official daily bulletin; with --dry-run print the JSON read, otherwise
-    store it as daily reports. Exit status: 0 stored (or read), 1 refused, 2 bad usage."""
+    store it as daily reports. Exit status: 0 stored (or read), 1 refused or stored from a
+    damaged text (undecodable bytes: only what was read is stored), 2 bad usage."""
     import json
     from pathlib import Path
 
@@ -258,7 +259,7 @@ def import_bulletin_cmd(
                 text, filename=path.name, as_of=day, region_code=region, source=source
             )
         except ServiceError as exc:
-            raise fail(exc.message, 2) from exc
+            raise fail(f"{file}: {exc.message}", 2) from exc
         typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     s = settings()
@@ -285,7 +286,7 @@ def import_bulletin_cmd(
         except Forbidden as exc:
             raise fail(exc.message, 1) from exc
         except ServiceError as exc:
-            raise fail(exc.message, 2) from exc
+            raise fail(f"{file}: {exc.message}", 2) from exc
     finally:
         engine.dispose()
     stored = out["stored"]
@@ -303,6 +304,10 @@ def import_bulletin_cmd(
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     for sentence in out["unread"]:
         err_console.print(f"unread: {sentence}", highlight=False, markup=False, soft_wrap=True)
+    for line in out["damaged"]:
+        err_console.print(f"damaged: {line}", highlight=False, markup=False, soft_wrap=True)
+    if out["damaged"]:
+        raise typer.Exit(1)
 
 
 export_app = typer.Typer(help="Export data.", no_args_is_help=True)

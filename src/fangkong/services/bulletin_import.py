@@ -70,7 +70,8 @@ def decode(data: bytes) -> str:
         encoding = detect_encoding(data, complete=True)
     except ImportFormatError as exc:
         raise Invalid(str(exc), field="file") from exc
-    return data.decode(encoding)
+    # a character cut at the very end (a truncated copy) becomes U+FFFD
+    return data.decode(encoding, errors="replace")
 
 
 def read_bulletin_text(
@@ -81,6 +82,8 @@ def read_bulletin_text(
     region_code: str | None = None,
 ) -> BulletinReading:
     """Read a bulletin without storing anything (the dry run)."""
+    if not text.strip():
+        raise Invalid("the bulletin text is empty", field="text")
     if len(text) > MAX_BYTES:
         raise Invalid(f"a bulletin is at most {MAX_BYTES // 1024} KB of text", field="text")
     return read_bulletin(text, filename=filename, as_of=as_of, region_code=region_code)
@@ -170,7 +173,23 @@ def preview(
     reading = read_bulletin_text(text, filename=filename, as_of=as_of, region_code=region_code)
     out = reading.as_dict()
     out.update(dry_run=True, source=source or default_source(reading), stored=None, notes=[])
+    out["damaged"] = damaged_lines(text)
+    if out["damaged"]:
+        out["flags"].append(DAMAGED)
     return reading, out
+
+
+#: The flag of a text with undecodable bytes.
+DAMAGED = (
+    "the text has undecodable bytes (U+FFFD): a truncated or damaged copy; only what was "
+    "read is shown — compare the figures with the original"
+)
+
+
+def damaged_lines(text: str) -> list[str]:
+    """The lines holding undecodable bytes (U+FFFD, as :func:`decode` marks them): the
+    cut end of a truncated download, or a damaged copy."""
+    return [line.strip()[:500] for line in text.splitlines() if "\ufffd" in line]
 
 
 def import_bulletin(
@@ -226,13 +245,17 @@ def import_bulletin(
         actor=actor.username,
     )
     result.rows_read = len(items)
-    if reading.unread:
-        issues = [
-            RowIssue(name, n, "sentence", s[:500], "sentence not read: its figures are not stored")
-            for n, s in enumerate(reading.unread, start=1)
-        ]
+    issues = [
+        RowIssue(name, n, "sentence", s[:500], "sentence not read: its figures are not stored")
+        for n, s in enumerate(reading.unread, start=1)
+    ]
+    issues += [
+        RowIssue(name, n, "text", line, "undecodable bytes (truncated or damaged copy): not read")
+        for n, line in enumerate(out["damaged"], start=len(issues) + 1)
+    ]
+    if issues:
         with engine.begin() as conn:
-            store_issues(conn, result, issues, list(reading.unread))
+            store_issues(conn, result, issues, [i.value for i in issues])
         result.rows_rejected = len(issues)
     try:
         counts = store_reports(
@@ -250,6 +273,8 @@ def import_bulletin(
     notes = check_cumulatives(engine, reading, the_source)
     if reading.unread:
         notes.append(f"{len(reading.unread)} sentence(s) not read; kept as issues of the import")
+    if out["damaged"]:
+        notes.append(DAMAGED)
     result.notes.extend(notes)
     result.rows_inserted = counts.inserted
     result.rows_updated = counts.updated

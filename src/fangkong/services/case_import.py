@@ -405,7 +405,7 @@ def import_case_stream(
             checker = CaseRowChecker(rules, CASE_FIELDS, file=file, default_source=None)
             parser = BeoutbreakParser(header, Gazetteer(regions, aliases), checker)
             offset = reader.line_num  # physical lines of the header, already read
-            rows = (CsvRow(r.line + offset, r.fields) for r in iter_csv(text))
+            rows = (CsvRow(r.line + offset, r.fields, r.error) for r in iter_csv(text))
             batches = parser.parse(rows, batch_rows)
         else:  # pragma: no cover - CASE_FORMATS and this dispatch list the same names
             raise ImportFormatError(f"no parser for {fmt}")
@@ -449,6 +449,11 @@ def import_case_stream(
         result.notes.append(f"failed: {exc}")
         finish_import(engine, result, "failed")
         raise
+    if not result.rows_read:
+        result.notes.append("the file holds no case: nothing was imported")
+        finish_import(engine, result, "failed")
+        what = "no case object" if is_json else "a header but no data rows"
+        raise ImportFormatError(f"the file has {what}")
     if writer.failed_strict:
         result.notes.append("strict import: rows were rejected, so nothing was written")
         result.rows_inserted = result.rows_updated = result.rows_unchanged = 0

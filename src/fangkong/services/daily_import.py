@@ -93,7 +93,10 @@ def parse_daily_stream(
         )
         return parse_daily_text(text, ctx, format_name=format_name), encoding
     except ImportFormatError as exc:
-        raise Invalid(str(exc), field="file") from exc
+        message = str(exc)
+        if not message.startswith(f"{filename}:"):
+            message = f"{filename}: {message}"
+        raise Invalid(message, field="file") from exc
 
 
 def _keep_rejects(

@@ -175,10 +175,25 @@ def finish_import(engine: Engine, result: ImportResult, status: str) -> ImportRe
     return result
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+#: Injection"): =, +, -, @, tab and carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> str:
+    """A cell of a CSV file meant to be opened in a spreadsheet: a text starting like a
+    formula is prefixed with ``'`` (OWASP's advice), so that opening the file runs
+    nothing; the original text follows the quote unchanged."""
+    text = str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 class RejectWriter:
     """Writes rejected rows, with their reasons, to ``<var_dir>/rejects/<import>-<name>``.
 
-    The file is created on the first rejected row only."""
+    The file is created on the first rejected row only. It is downloaded from the
+    console and opened in a spreadsheet, so every cell goes through
+    :func:`spreadsheet_safe` (a rejected cell may be a formula: ``=cmd|' /C calc'!A0``)."""
 
     def __init__(self, var_dir: Path, result: ImportResult, header: Sequence[str]) -> None:
         self._path = var_dir / "rejects" / f"{result.import_id}-{Path(result.filename).name}"
@@ -198,7 +213,8 @@ class RejectWriter:
             self._result.reject_file = str(self._path)
         first = issues[0]
         reasons = "; ".join(f"{i.column}: {i.reason}" for i in issues)
-        self._writer.writerow([*fields, first.line, first.column, first.value, reasons])
+        row = [*fields, first.line, first.column, first.value, reasons]
+        self._writer.writerow([spreadsheet_safe(c) for c in row])
 
     def close(self) -> None:
         if self._fh is not None:

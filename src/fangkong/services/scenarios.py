@@ -373,8 +373,13 @@ def hospital_parameters(
             errs.add(f"/hospital/{name}/mean", "a length of stay must be positive")
         if not (_finite(sd) and 0 <= sd <= 120):
             errs.add(f"/hospital/{name}/sd", "must be within 0..120 days")
-        elif sd > 0 and _finite(mean) and mean > 0 and (mean / sd) ** 2 < 0.05:
+        elif sd > 0 and _finite(mean) and mean > 0 and mean / sd < 0.05**0.5:  # no overflow
             errs.add(f"/hospital/{name}/sd", "too large for the mean (gamma shape < 0.05)")
+        elif sd > 0 and _finite(mean) and mean / sd > 1e6:
+            errs.add(
+                f"/hospital/{name}/sd",
+                "too small for the mean (gamma shape > 10^12): give 0 for a fixed delay",
+            )
         elif sd > 0 and mean == 0:
             errs.add(f"/hospital/{name}/sd", "must be 0 when the mean is 0")
     errs.check()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
+from fangkong.api.params import MAX_INT, Id
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import allocation as svc
@@ -57,7 +58,10 @@ class ReceiveIn(BaseModel):
     note: str = Field(default="", max_length=4000)
     movement_date: date | None = None
     #: Shipment line id → units counted; lines not named were received in full.
-    received: dict[int, Annotated[int, Field(ge=0)]] | None = None
+    received: (
+        dict[Annotated[int, Field(ge=1, le=MAX_INT)], Annotated[int, Field(ge=0, le=MAX_INT)]]
+        | None
+    ) = None
 
 
 class CancelIn(BaseModel):
@@ -99,7 +103,7 @@ def plan(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    plan_id: int,
+    plan_id: Id,
 ) -> dict[str, Any]:
     return svc.get_plan(engine, actor, tree, plan_id)
 
@@ -111,7 +115,7 @@ def list_shipments(
     actor: Annotated[Actor, Depends(current_actor)],
     status: Annotated[str | None, Query(max_length=16)] = None,
     hospital: Annotated[str | None, Query(max_length=24)] = None,
-    plan_id: int | None = None,
+    plan_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     rows = ship_svc.list_shipments(
@@ -125,7 +129,7 @@ def get_shipment(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
 ) -> dict[str, Any]:
     return ship_svc.get_shipment(engine, actor, tree, shipment_id)
 
@@ -135,7 +139,7 @@ def confirm(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[ConfirmIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.confirm(
@@ -148,7 +152,7 @@ def dispatch(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[DispatchIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.dispatch(
@@ -161,7 +165,7 @@ def receive(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[ReceiveIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.receive(
@@ -182,7 +186,7 @@ def cancel(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    shipment_id: int,
+    shipment_id: Id,
     body: Annotated[CancelIn, Body()],
 ) -> dict[str, Any]:
     return ship_svc.cancel(engine, actor, tree, shipment_id, body.reason)

@@ -9,7 +9,6 @@ every region concerned."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,8 +17,11 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.problems import Problem
 from fangkong.core.access import Actor
+from fangkong.core.importing.reading import load_json
 from fangkong.core.regions import RegionTree
+from fangkong.core.validation import ImportFormatError
 from fangkong.services import bulletin_import as svc
 from fangkong.services.errors import Invalid
 from fangkong.settings import Settings
@@ -31,8 +33,10 @@ _OPTIONS = ("dry_run", "date", "region_code", "source", "filename")
 
 def _json_body(data: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = load_json(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"the body is not UTF-8: {exc}", field="body") from exc
+    except ImportFormatError as exc:  # invalid, too deep, NaN, a member named twice
         raise Invalid(f"the body is not valid JSON: {exc}", field="body") from exc
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise Invalid('the JSON body must be an object with a string member "text"', field="text")
@@ -98,8 +102,6 @@ async def post_bulletin(
     """Returns what was read: ``date``, ``region_code``, the figures, ``unread``,
     ``breakdowns``, ``corrections``, ``flags``; and ``stored`` when not a dry run."""
     data = await request.body()
-    if len(data) > svc.MAX_BYTES:
-        raise Invalid(f"a bulletin is at most {svc.MAX_BYTES // 1024} KB of text", field="body")
     options: dict[str, Any] = {
         "dry_run": dry_run,
         "date": as_of,
@@ -112,6 +114,10 @@ async def post_bulletin(
         text = body["text"]
         options.update({k: body[k] for k in _OPTIONS if k in body})
     else:
+        if len(data) > svc.MAX_BYTES:
+            raise Problem(
+                413, "Payload too large", f"a bulletin is at most {svc.MAX_BYTES} bytes of text"
+            )
         text = svc.decode(data)
     if not text.strip():
         raise Invalid("the bulletin text is empty", field="text")

@@ -24,8 +24,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.params import MAX_INT, Id, Offset
 from fangkong.api.problems import Problem
-from fangkong.api.routes.opendata import etag_matches
+from fangkong.api.routes.opendata import JSON_RESPONSES, etag_matches
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import bulletins as svc
@@ -95,7 +96,7 @@ def drafts(
 
 @router.get("/bulletins/drafts/{bulletin_id}", summary="One draft (in the jurisdiction) or version")
 def draft(
-    bulletin_id: int,
+    bulletin_id: Id,
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
@@ -105,7 +106,7 @@ def draft(
 
 @router.post("/bulletins/{bulletin_id}/publish", summary="Approve and publish (commander)")
 def publish(
-    bulletin_id: int,
+    bulletin_id: Id,
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
@@ -135,7 +136,7 @@ def published(
     region: Annotated[str | None, Query(pattern=CODE)] = None,
     day: Annotated[str | None, Query(alias="date")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     when = _day(day) if day else None
     return svc.list_published(engine, region_code=region, day=when, limit=limit, offset=offset)
@@ -146,7 +147,7 @@ def bulletin(
     region_code: str,
     day: str,
     engine: Annotated[Engine, Depends(get_engine)],
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> dict[str, Any]:
     return svc.published_bulletin(engine, region_code, _day(day), version)
 
@@ -169,11 +170,18 @@ def _log_response(request: Request, engine: Engine, fmt: str) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-@router.get("/corrections.json", summary="Public corrections log (JSON)")
+@router.get("/corrections.json", summary="Public corrections log (JSON)", responses=JSON_RESPONSES)
 def corrections_json(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Response:
     return _log_response(request, engine, "json")
 
 
-@router.get("/corrections.csv", summary="Public corrections log (CSV)")
+@router.get(
+    "/corrections.csv",
+    summary="Public corrections log (CSV)",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        304: JSON_RESPONSES[304],
+    },
+)
 def corrections_csv(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Response:
     return _log_response(request, engine, "csv")

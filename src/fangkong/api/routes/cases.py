@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
+from fangkong.api.params import Offset
 from fangkong.api.problems import Problem, json_pointer
 from fangkong.core.access import Actor
 from fangkong.core.cases import Classification, Outcome, Severity, Sex
@@ -129,7 +130,7 @@ def list_cases(
     onset_to: date | None = None,
     source: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     personal: Annotated[bool, PERSONAL] = True,
 ) -> dict[str, Any]:
     items, total = svc.list_cases(

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.params import MAX_INT, Id, Offset
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import directives as svc
@@ -34,11 +35,13 @@ class DirectiveIn(BaseModel):
     regions: list[Annotated[str, Field(pattern=CODE)]] = Field(
         default_factory=list, max_length=svc.MAX_RECIPIENTS
     )
-    team_ids: list[int] = Field(default_factory=list, max_length=svc.MAX_RECIPIENTS)
+    team_ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(
+        default_factory=list, max_length=svc.MAX_RECIPIENTS
+    )
 
 
 class Target(BaseModel):
-    recipient_id: int | None = None
+    recipient_id: int | None = Field(default=None, ge=1, le=MAX_INT)
     region_code: str | None = Field(default=None, pattern=CODE)
     note: str = Field(default="", max_length=4000)
 
@@ -97,7 +100,7 @@ def disband_team(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    team_id: int,
+    team_id: Id,
 ) -> dict[str, Any]:
     return svc.disband_team(engine, actor, tree, team_id)
 
@@ -123,7 +126,7 @@ def list_directives(
     status: Annotated[str | None, Query(pattern=r"^(open|completed|cancelled)$")] = None,
     region: Annotated[str | None, Query(pattern=CODE)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return svc.list_directives(
         engine, actor, tree, box=box, status=status, region=region, limit=limit, offset=offset
@@ -155,7 +158,7 @@ def get_directive(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    directive_id: int,
+    directive_id: Id,
 ) -> dict[str, Any]:
     return svc.get(engine, actor, tree, directive_id)
 
@@ -165,7 +168,7 @@ def acknowledge(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    directive_id: int,
+    directive_id: Id,
     body: Annotated[Target, Body()],
 ) -> dict[str, Any]:
     return svc.acknowledge(
@@ -184,7 +187,7 @@ def progress(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    directive_id: int,
+    directive_id: Id,
     body: Annotated[Progress, Body()],
 ) -> dict[str, Any]:
     return svc.report_progress(
@@ -204,7 +207,7 @@ def cancel(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    directive_id: int,
+    directive_id: Id,
     body: Annotated[Cancel, Body()],
 ) -> dict[str, Any]:
     return svc.cancel(engine, actor, tree, directive_id, note=body.note)
@@ -216,7 +219,7 @@ async def attach(
     settings: Annotated[Settings, Depends(get_settings)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    directive_id: int,
+    directive_id: Id,
     file: Annotated[UploadFile, File(description="PDF, OFD, Office, image, CSV, text, ZIP")],
 ) -> dict[str, Any]:
     """Files up to 20 MB; the type is decided by the extension."""
@@ -233,14 +236,18 @@ async def attach(
     return result
 
 
-@router.get("/{directive_id}/attachments/{attachment_id}", summary="Download an attachment")
+@router.get(
+    "/{directive_id}/attachments/{attachment_id}",
+    summary="Download an attachment",
+    responses={200: {"content": {"*/*": {}}, "description": "The file, in its own media type"}},
+)
 def download(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    directive_id: int,
-    attachment_id: int,
+    directive_id: Id,
+    attachment_id: Id,
 ) -> FileResponse:
     path, name, media = svc.attachment_file(
         engine, settings, actor, tree, directive_id, attachment_id

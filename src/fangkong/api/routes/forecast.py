@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from fangkong.api.caching import cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.params import EARLIEST_DAY, LATEST_DAY
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import forecast as fc_svc
@@ -46,7 +47,12 @@ def region_forecast(
     ] = fc_svc.DEFAULTS["window"],
     forecast_from: Annotated[
         date | None,
-        Query(alias="from", description="First forecast day (data before it are used)."),
+        Query(
+            alias="from",
+            description="First forecast day (data before it are used).",
+            ge=EARLIEST_DAY,
+            le=LATEST_DAY,
+        ),
     ] = None,
     source: Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,32}$")] = None,
     seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Random seed.")] = 1,

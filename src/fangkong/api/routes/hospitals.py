@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.params import Day, Id
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import hospitals as svc
@@ -94,7 +95,7 @@ def list_hospitals(
     region: Annotated[str | None, Query(pattern=CODE)] = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     stale: bool = False,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     items = svc.list_hospitals(
         engine,
@@ -135,7 +136,7 @@ def capacity(
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     region_code: Annotated[str, Path(pattern=CODE)],
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     return svc.capacity_summary(engine, actor, tree, region_code, day or date.today())
 
@@ -147,7 +148,7 @@ def icu_runway(
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     region_code: Annotated[str, Path(pattern=CODE)],
-    day: date | None = None,
+    day: Day = None,
     horizon: Annotated[int, Query(ge=1, le=60)] = 21,
     icu_fraction: Annotated[float, Query(gt=0, le=1)] = svc.ICU_FRACTION,
     icu_stay_mean: Annotated[float, Query(gt=0, le=120)] = svc.ICU_STAY[0],
@@ -199,7 +200,7 @@ def get_hospital(
     actor: Annotated[Actor, Depends(current_actor)],
     hospital_code: str,
     response: Response,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     found = svc.get_hospital(engine, actor, tree, hospital_code, day or date.today())
     response.headers["ETag"] = found["etag"]  # the capacity's version (PATCH …/beds)
@@ -408,7 +409,7 @@ def list_teams(
     status: Annotated[
         str | None, Query(pattern=r"^(dispatched|on_site|rotation_due|returned)$")
     ] = None,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     items = team_svc.list_teams(
         engine, actor, tree, day=day or date.today(), region_code=region, status=status
@@ -472,7 +473,7 @@ def end_pairing(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    pairing_id: int,
+    pairing_id: Id,
     body: Annotated[PairingEndIn, Body()],
 ) -> dict[str, Any]:
     return team_svc.end_pairing(engine, actor, tree, pairing_id, body.end_date)
@@ -483,7 +484,7 @@ def team_dates(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    team_id: int,
+    team_id: Id,
     body: Annotated[TeamDatesIn, Body()],
 ) -> dict[str, Any]:
     return team_svc.record_dates(

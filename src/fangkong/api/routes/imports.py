@@ -2,8 +2,9 @@
 
 Sections: templates (public), daily-report upload, import reports. Uploads (only from
 users with the ``import`` permission) are saved under ``<var_dir>/uploads`` before
-they are imported, so the file of every import is
-kept beside its report."""
+they are imported, so the file of every import is kept beside its report. A body
+over the upload limit (:mod:`fangkong.api.limits`) is refused with 413 as soon as its
+``Content-Length`` or the bytes received pass it, before it is spooled to disk."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from fangkong.api.deps import (
     get_settings,
     require_permission,
 )
+from fangkong.api.limits import MAX_UPLOAD_BYTES
+from fangkong.api.params import Id, Offset
 from fangkong.api.problems import Problem
 from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
@@ -34,8 +37,6 @@ from fangkong.settings import Settings
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
-#: Largest upload accepted (the whole JHU global series is about 1 MB).
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -49,7 +50,18 @@ TEMPLATES = {
 }
 
 
-@router.get("/templates/{name}", summary="Download a file template")
+@router.get(
+    "/templates/{name}",
+    summary="Download a file template",
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/schema+json": {"schema": {"type": "object"}},
+            }
+        }
+    },
+)
 def get_template(name: str) -> Response:
     if name not in TEMPLATES:
         raise Problem(404, "Not found", f"no template {name!r}; templates: {', '.join(TEMPLATES)}")
@@ -87,7 +99,10 @@ async def save_upload(upload: UploadFile, settings: Settings) -> tuple[Path, str
     return path, original
 
 
-@router.post("/daily", summary="Import a daily-report file")
+@router.post(
+    "/daily",
+    summary="Import a daily-report file",
+)
 async def post_daily_import(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
@@ -120,7 +135,10 @@ async def post_daily_import(
     return result.as_dict()
 
 
-@router.post("/cases", summary="Import a case line-list file")
+@router.post(
+    "/cases",
+    summary="Import a case line-list file",
+)
 async def post_case_import(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
@@ -149,7 +167,7 @@ async def post_case_import(
             filename=original,
         )
     except ImportFormatError as exc:
-        raise Invalid(str(exc), field="file") from exc
+        raise Invalid(f"{original}: {exc}", field="file") from exc
     return result.as_dict()
 
 
@@ -161,8 +179,8 @@ def get_import(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    import_id: int,
+    import_id: Id,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return import_report(engine, import_id, actor=actor, limit=limit, offset=offset, tree=tree)

@@ -31,6 +31,17 @@ router = APIRouter(prefix="/api/v1/opendata", tags=["open data"])
 SOURCE = r"^[a-z0-9_-]{1,32}$"
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+#: The answers of a cached table, for the OpenAPI document: JSON or CSV, or 304.
+TABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The table (its ETag and Cache-Control headers are set)",
+        "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+    },
+    304: {"description": "Not modified: If-None-Match names the current ETag"},
+}
+JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: TABLE_RESPONSES[304],
+}
 
 
 def _fmt(fmt: str) -> str:
@@ -70,12 +81,14 @@ def dictionary() -> dict[str, Any]:
     }
 
 
-@router.get("", summary="Catalogue of the open data tables and their dictionary")
+@router.get(
+    "", summary="Catalogue of the open data tables and their dictionary", responses=JSON_RESPONSES
+)
 def catalogue(request: Request) -> Response:
     return conditional(request, ("catalogue",), lambda: (_json(dictionary()), MEDIA["json"]))
 
 
-@router.get("/regions.{fmt}", summary="Regions (CSV or JSON)")
+@router.get("/regions.{fmt}", summary="Regions (CSV or JSON)", responses=TABLE_RESPONSES)
 def regions_table(
     request: Request, engine: Annotated[Engine, Depends(get_engine)], fmt: str
 ) -> Response:
@@ -90,7 +103,11 @@ def regions_table(
     return conditional(request, ("regions", fmt), build, f"regions.{fmt}")
 
 
-@router.get("/daily_reports.{fmt}", summary="Daily reports by region and source (CSV or JSON)")
+@router.get(
+    "/daily_reports.{fmt}",
+    summary="Daily reports by region and source (CSV or JSON)",
+    responses=TABLE_RESPONSES,
+)
 def daily_reports_table(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
@@ -121,7 +138,11 @@ def daily_reports_table(
     return conditional(request, key, build, name)
 
 
-@router.get("/who_daily.{fmt}", summary="Country figures in the WHO daily CSV layout")
+@router.get(
+    "/who_daily.{fmt}",
+    summary="Country figures in the WHO daily CSV layout",
+    responses=TABLE_RESPONSES,
+)
 def who_daily_table(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
@@ -148,7 +169,11 @@ def who_daily_table(
     return conditional(request, ("who_daily", fmt, chosen), build, f"who_daily_{chosen}.{fmt}")
 
 
-@router.get("/overview.json", summary="National overview: headline figures, curve, provinces")
+@router.get(
+    "/overview.json",
+    summary="National overview: headline figures, curve, provinces",
+    responses=JSON_RESPONSES,
+)
 def overview(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
@@ -170,7 +195,11 @@ def overview(
     return conditional(request, ("overview.json", day, source), build)
 
 
-@router.get("/region/{region_code}.json", summary="A region: headline figures, curve, sub-regions")
+@router.get(
+    "/region/{region_code}.json",
+    summary="A region: headline figures, curve, sub-regions",
+    responses=JSON_RESPONSES,
+)
 def region(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
@@ -192,7 +221,11 @@ def region(
     return conditional(request, ("region.json", region_code, day, source), build)
 
 
-@router.get("/world.json", summary="Countries: cumulative and new figures on a day")
+@router.get(
+    "/world.json",
+    summary="Countries: cumulative and new figures on a day",
+    responses=JSON_RESPONSES,
+)
 def world(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from fangkong.api.deps import get_engine, get_settings
+from fangkong.api.params import Offset
 from fangkong.core.regions import RegionLevel
 from fangkong.services import regions as svc
 from fangkong.settings import Settings
@@ -71,7 +72,7 @@ def list_regions(
     parent: Annotated[str | None, Query(pattern=CODE)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     items, total = svc.list_regions(
         engine,
@@ -110,7 +111,7 @@ def region_daily(
     date_to: Annotated[date | None, Query(alias="to")] = None,
     source: Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,32}$")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return svc.daily_series(
         engine,

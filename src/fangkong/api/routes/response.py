@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from fangkong.api.caching import cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
+from fangkong.api.params import Offset
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionLevel, RegionTree
 from fangkong.services import response as svc
@@ -103,7 +104,7 @@ def history(
     _actor: Annotated[Actor, Depends(current_actor)],
     region: Annotated[str | None, Query(pattern=CODE)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return svc.history(engine, region_code=region, limit=limit, offset=offset)
 

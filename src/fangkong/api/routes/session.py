@@ -159,6 +159,7 @@ def _back_to_login(error: str, next_path: str, **extra: str) -> RedirectResponse
     responses={
         303: {"description": "form login: redirect to next"},
         401: {"description": "bad credentials"},
+        403: {"description": "form login without the login page's CSRF token"},
         429: {"description": "throttled"},
     },
     openapi_extra={
@@ -268,7 +269,10 @@ def logout(request: Request, settings: Annotated[Settings, Depends(get_settings)
 @router.post(
     "/session/logout",
     summary="Log out from an HTML form",
-    responses={303: {"description": "redirect to /"}},
+    responses={
+        303: {"description": "redirect to /"},
+        403: {"description": "a session without its CSRF token"},
+    },
 )
 async def logout_form(
     request: Request,

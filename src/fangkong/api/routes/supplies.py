@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
+from fangkong.api.params import Day, Id, Offset
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import donations as donation_svc
@@ -133,7 +134,7 @@ def stock(
     actor: Annotated[Actor, Depends(current_actor)],
     warehouse: Annotated[str | None, Query(pattern=KEY)] = None,
     item: Annotated[str | None, Query(pattern=KEY)] = None,
-    day: date | None = None,
+    day: Day = None,
 ) -> dict[str, Any]:
     rows = svc.stock(
         engine, actor, tree, day=day or date.today(), warehouse_code=warehouse, item_code=item
@@ -158,7 +159,7 @@ def movements(
     item: Annotated[str | None, Query(pattern=KEY)] = None,
     reference: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     rows, total = svc.list_movements(
         engine,
@@ -246,7 +247,7 @@ def get_request(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    request_id: int,
+    request_id: Id,
 ) -> dict[str, Any]:
     return request_svc.get_request(engine, actor, tree, request_id)
 
@@ -256,7 +257,7 @@ def submit_request(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    request_id: int,
+    request_id: Id,
 ) -> dict[str, Any]:
     return request_svc.submit_request(engine, actor, tree, request_id)
 
@@ -266,7 +267,7 @@ def decide_request(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    request_id: int,
+    request_id: Id,
     body: Annotated[DecisionIn, Body()],
 ) -> dict[str, Any]:
     return request_svc.decide_request(
@@ -282,7 +283,7 @@ def public_donations(
     engine: Annotated[Engine, Depends(get_engine)],
     item: Annotated[str | None, Query(pattern=KEY)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     rows, total = donation_svc.list_donations(engine, item_code=item, limit=limit, offset=offset)
     return {"items": rows, "total": total, "limit": limit, "offset": offset}

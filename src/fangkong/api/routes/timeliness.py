@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
+from fangkong.api.params import Id, Offset
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionLevel, RegionTree
 from fangkong.services import timeliness as svc
@@ -75,7 +76,7 @@ def alerts(
     level: RegionLevel | None = None,
     source: Annotated[str | None, Query(pattern=SOURCE)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return svc.alerts(
         engine,
@@ -140,7 +141,7 @@ def events(
     region: Annotated[str | None, Query(pattern=CODE)] = None,
     status: Annotated[str | None, Query(pattern=r"^(on_time|late|overdue|pending)$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return svc.list_events(
         engine, actor, tree, region=region, status=status, limit=limit, offset=offset
@@ -170,7 +171,7 @@ def event_reported(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    event_id: int,
+    event_id: Id,
     body: Annotated[Reported, Body()],
 ) -> dict[str, Any]:
     return svc.mark_event_reported(engine, actor, tree, event_id, body.reported_at)

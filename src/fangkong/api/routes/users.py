@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from fangkong.api.auth import current_actor, get_region_tree
 from fangkong.api.deps import get_engine
+from fangkong.api.params import Id
 from fangkong.api.routes.session import UserOut
 from fangkong.core.access import Actor, Role
 from fangkong.core.regions import RegionTree
@@ -159,7 +160,7 @@ def list_tokens(
 )
 def revoke_token(
     username: Annotated[str, USERNAME],
-    token_id: int,
+    token_id: Id,
     engine: Annotated[Engine, Depends(get_engine)],
     actor: Annotated[Actor, Depends(current_actor)],
 ) -> dict[str, Any]:

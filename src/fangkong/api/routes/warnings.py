@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.params import Id, Offset
 from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
 from fangkong.services import warnings as svc
@@ -72,7 +73,7 @@ def list_signals(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return svc.list_signals(
         engine,
@@ -93,7 +94,7 @@ def set_status(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
-    signal_id: int,
+    signal_id: Id,
     body: Annotated[StatusChange, Body()],
 ) -> dict[str, Any]:
     return svc.set_status(engine, actor, tree, signal_id, body.status, body.note)

@@ -10,9 +10,10 @@ Copies of the same bulletin differ in ways that carry no meaning:
   ``報(bào)告`` — a parenthesised run of lower-case Latin syllables (Hanyu Pinyin, with
   tone marks, ``ü`` or tone digits) right after a Chinese character is removed;
 * white space inside the text (``密切接触者 817人``, U+2002, U+3000) — removed, lines kept;
-* thousands separators (``1,102,493``) — removed.
-
-Dash variants of the 0–24 h window (—, –, -, －, ～, 至) are left to the reader's patterns.
+* thousands separators (``1,102,493``) — removed;
+* the dash of the 0–24 h window (—, –, -, －, ～, 至 …: :data:`DASH`) — written ``—``, so
+  that every copy gives the same text (the reader's patterns accept every variant, but
+  the sentences it leaves unread are shown as normalised).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ _SYLLABLE = rf"[a-z{_TONED}\u0300-\u036f]+[1-5]?"
 _GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])\(\s*{_SYLLABLE}(?:\s+{_SYLLABLE}){{0,3}}\s*\)")
 _SPACE = re.compile(r"[^\S\n]+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+#: Dashes written between the hours of a time window (``0—24时``, ``0时至24时``).
+DASH = "—–\\-－～~至―‐‑‒−"
+_WINDOW_DASH = re.compile(rf"(?<=日0)(时?)[{DASH}](?=\d{{1,2}}时)")
 
 
 @lru_cache(maxsize=1)
@@ -58,4 +62,5 @@ def normalise(text: str) -> str:
     # a traditional character before it into one the lookbehind accepts, so strip again
     simplified = strip_glosses(simplified)
     lines = (_SPACE.sub("", line) for line in simplified.split("\n"))
-    return _THOUSANDS.sub("", "\n".join(line for line in lines if line))
+    joined = _THOUSANDS.sub("", "\n".join(line for line in lines if line))
+    return _WINDOW_DASH.sub(r"\1—", joined)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from fangkong.core.bulletins.normalise import normalise
+from fangkong.core.bulletins.normalise import DASH, normalise
 from fangkong.core.bulletins.places import (
     NATIONAL,
     PLACE,
@@ -65,7 +65,6 @@ _STOCK_OF = {
     "new_recovered": "cumulative_recovered",
 }
 
-DASH = "—–\\-－～~至―‐‑‒−"
 _MD = r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
 WINDOW = re.compile(rf"{_MD}0(?:时)?[{DASH}](?P<h>\d{{1,2}})时")
 AS_OF = re.compile(rf"截至{_MD}(?P<h>\d{{1,2}})时")

@@ -67,8 +67,8 @@ class CasePair:
     interval: int
 
 
-def _date(text: str, formats: Sequence[str]) -> date | None:
-    s = text.strip()
+def _date(text: str | None, formats: Sequence[str]) -> date | None:
+    s = (text or "").strip()  # a short row leaves the last cells None
     if not s or s.upper() == "NA":
         return None
     for fmt in formats:
@@ -108,11 +108,13 @@ def read_cluster_linelist(text: str) -> tuple[str, list[ClusterCase]]:
         )
     reader.fieldnames = header
     cases: list[ClusterCase] = []
-    for line, row in enumerate(reader, start=2):
-        try:
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
             cases.append(_singapore(row) if layout == "singapore" else _tianjin(row))
-        except ValueError as exc:
-            raise ValueError(f"line {line}: {exc}") from exc
+    except (ValueError, csv.Error) as exc:
+        raise ValueError(f"line {max(line, reader.line_num)}: {exc}") from exc
     return layout, cases
 
 
@@ -123,7 +125,7 @@ def _singapore(row: dict[str, str]) -> ClusterCase:
     if related and related.upper() != "NA":
         contacts = tuple(t for t in (p.strip() for p in related.split(",")) if t.isdigit())
     return ClusterCase(
-        case_id=row["CaseID"].strip(),
+        case_id=(row.get("CaseID") or "").strip(),
         onset_date=_date(row.get("date_onset_symptoms", ""), iso),
         confirmation_date=_date(row.get("date_confirmation", ""), iso),
         exposure_start=_date(row.get("start_source", ""), iso),
@@ -136,7 +138,7 @@ def _tianjin(row: dict[str, str]) -> ClusterCase:
     dmy = ("%d/%m/%Y",)
     source = (row.get("Infection_source") or "").lower().replace("jn", "tj")
     return ClusterCase(
-        case_id=row["case_id"].strip().lower(),
+        case_id=(row.get("case_id") or "").strip().lower(),
         onset_date=_date(row.get("symptom_onset", ""), dmy),
         confirmation_date=_date(row.get("confirm_date", ""), dmy),
         exposure_start=_date(row.get("start_source", ""), dmy),

@@ -67,6 +67,20 @@ OUTCOMES = {
     "critical": ("under_treatment", "critical"),
 }
 TRAVEL_SPLIT = re.compile(r",|;|/|\bvia\b|\bthen to\b|\bthen\b|\band\b", re.IGNORECASE)
+#: The list's column each ``fangkong-cases`` field comes from, so that an issue found
+#: checking the converted row names the cell of the file.
+SOURCE_COLUMNS = {
+    "case_id": "ID",
+    "onset_date": "date_onset_symptoms",
+    "confirmation_date": "date_confirmation",
+    "outcome_date": "date_death_or_discharge",
+    "age_years": "age",
+    "age_band": "age",
+    "sex": "sex",
+    "origin": "travel_history_location",
+    "imported": "travel_history_location",
+    "region_code": "city",
+}
 
 
 def list_name(header: Sequence[str]) -> str:
@@ -308,18 +322,37 @@ class BeoutbreakParser:
         out["imported"], out["origin"] = self.imported(cells, out["region_code"])
         return [out[f] for f in CASE_FIELDS], issues
 
+    def _check(self, row: CsvRow, cells: list[str]) -> tuple[str, ...] | list[RowIssue]:
+        """The checked row, or its issues naming the list's own columns and cells."""
+        result = self.checker.check(row.line, cells)
+        if isinstance(result, tuple):
+            return result
+        named = []
+        for issue in result:
+            column = SOURCE_COLUMNS.get(issue.column, issue.column)
+            value = self._get(row.fields, column) if column in self.col else issue.value
+            named.append(
+                RowIssue(issue.file, issue.line, column, value, issue.reason, issue.severity)
+            )
+        return named
+
     def parse(self, rows: Iterable[CsvRow], batch_rows: int) -> Iterator[CaseBatch]:
         batch = CaseBatch()
         for row in rows:
             batch.rows_read += 1
-            if len(row.fields) != self.width:
+            if row.error is not None:
+                shown = ",".join(row.fields)[:200]
+                batch.rejects.append(
+                    (row.fields, [RowIssue(self.file, row.line, "*", shown, row.error)])
+                )
+            elif len(row.fields) != self.width:
                 batch.rejects.append(
                     (row.fields, [width_issue(self.file, row.line, len(row.fields), self.width)])
                 )
             else:
                 cells, issues = self.convert(row)
                 errors = [i for i in issues if i.severity == "error"]
-                result = errors if errors else self.checker.check(row.line, cells)
+                result = errors if errors else self._check(row, cells)
                 if isinstance(result, tuple):
                     batch.rows.append(result)
                     batch.repairs.extend(issues)

@@ -27,6 +27,8 @@ from fangkong.core.importing.case_values import (
     REQUIRED_FIELDS,
     Rule,
 )
+from fangkong.core.importing.reading import MAX_FIELD_CHARS
+from fangkong.core.importing.reading import load_json as read_json
 from fangkong.core.validation import ImportFormatError, RowIssue
 
 FANGKONG_CASES = "fangkong-cases"
@@ -113,10 +115,10 @@ def canonical(value: object) -> str:
 
 def _bad_text(limit: int, required: bool) -> re.Pattern[str]:
     """Finds, in a column joined with newlines, a value that is empty (when required),
-    has surrounding blanks, a control character or U+FFFD (undecodable bytes), or is
-    longer than ``limit`` characters."""
+    has surrounding blanks, a control character or U+FFFD (undecodable bytes), starts
+    like a spreadsheet formula, or is longer than ``limit`` characters."""
     parts = [
-        r"^[ \t\f\v]",
+        r"^[ \t\f\v=+\-@]",
         r"[ \t\f\v]$",
         r"[\x00-\x09\x0b-\x1f\x7f\ufffd]",
         f"^[^\n]{{{limit + 1},}}",
@@ -301,7 +303,8 @@ def parse_fangkong_csv(
 
     Lines are physical, 1-based (a quoted cell may span lines; its row is named by the
     line where it starts). A row of the wrong width (a truncated last line) and a quote
-    left open at end of file are rejected rows."""
+    left open at end of file are rejected rows, and so is a record the reader refuses (a
+    field over :data:`~.reading.MAX_FIELD_CHARS`): reading goes on after it."""
     width = len(header)
     file = checker.file
     line = reader.line_num + 1
@@ -330,9 +333,16 @@ def parse_fangkong_csv(
             else:
                 done = True
         except csv.Error as exc:
-            rejects.append(([], [RowIssue(file, line, "*", "", f"malformed CSV: {exc}")]))
+            # The reader starts afresh on the next physical line, so one bad record
+            # (a field over the size limit) is rejected and the rest is still read.
+            reason = (
+                f"a field is longer than {MAX_FIELD_CHARS:,} characters: row not read"
+                if "field limit" in str(exc)
+                else f"malformed CSV: {exc}"
+            )
+            rejects.append(([], [RowIssue(file, line, "*", "", reason)]))
+            line = reader.line_num + 1
             read += 1
-            done = True
         rows, rejected = checker.check_batch(lines, cells_batch)
         if rejected:
             rejects.extend(rejected)
@@ -408,10 +418,6 @@ def check_json_items(items: Iterable[object], checker: CaseRowChecker) -> CaseBa
 
 
 def load_json(text: IO[str]) -> list[Any]:
-    try:
-        data = json.load(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})"
-        ) from exc
-    return json_items(data)
+    """The case objects of a JSON file (see :func:`.reading.load_json` for what is
+    refused)."""
+    return json_items(read_json(text.read()))

@@ -24,6 +24,9 @@ MAX_AGE_YEARS = 130
 MAX_ID_CHARS = 64
 MAX_ORIGIN_CHARS = 128
 AGE_BAND_RE = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+#: Injection"): free-text identifiers may not start with them.
+FORMULA_STARTS = "=+-@"
 
 #: Required columns (``source`` may instead come from ``--source``).
 REQUIRED_FIELDS: tuple[str, ...] = ("case_id", "region_code", "classification")
@@ -147,6 +150,11 @@ def identifier(what: str, *, required: bool, limit: int = MAX_ID_CHARS) -> Rule:
             raise ValueError("contains undecodable bytes")
         if any(ord(c) < 32 for c in s):
             raise ValueError("contains control characters")
+        if s[0] in FORMULA_STARTS:
+            raise ValueError(
+                "starts with =, +, - or @ like a spreadsheet formula: not stored, so that "
+                "no export can run it (CSV injection)"
+            )
         return s
 
     return rule

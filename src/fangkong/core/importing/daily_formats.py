@@ -55,7 +55,7 @@ from fangkong.core.importing.daily_series import (
     drop_duplicate_days,
     note_gaps_in_daily,
 )
-from fangkong.core.importing.reading import CsvRow, iter_csv, normalise_header
+from fangkong.core.importing.reading import CsvRow, iter_csv, load_json, normalise_header
 from fangkong.core.reports import CORRECTABLE_FIELDS, COUNT_FIELDS, DailyReport
 from fangkong.core.validation import ImportFormatError, RowIssue
 
@@ -293,7 +293,7 @@ def _long_parser(spec: _LongSpec) -> Parser:
             )
         if dated_by_publication:
             points = _superseded_by_publication(points, dated_by_publication, parse)
-        daily_from_cumulative(points, parse, file=ctx.file)
+        daily_from_cumulative(points, parse, file=ctx.file, date_column=spec.date_column)
 
     return parse_long
 
@@ -678,12 +678,9 @@ def parse_daily_items(items: Sequence[Any], ctx: ParseContext, parse: DailyParse
 
 def _parse_fangkong_json(text: str, ctx: ParseContext, parse: DailyParse) -> None:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"fangkong-daily JSON: not valid JSON at line {exc.lineno} column {exc.colno} "
-            f"({exc.msg})"
-        ) from exc
+        document = load_json(text)
+    except ImportFormatError as exc:
+        raise ImportFormatError(f"fangkong-daily JSON: {exc}") from exc
     items = document.get("items") if isinstance(document, dict) else document
     named = document.get("source") if isinstance(document, dict) else None
     if named is not None and ctx.source is None:
@@ -811,7 +808,8 @@ def parse_daily_text(
     text: IO[str], ctx: ParseContext, *, format_name: str | None = None
 ) -> DailyParse:
     """Read a whole daily-report file. Raises :class:`ImportFormatError` when the file
-    as a whole cannot be read (unknown layout, missing columns, broken JSON)."""
+    as a whole cannot be read (unknown layout, missing columns, broken JSON) or holds
+    no data row (an empty file, a header alone: most likely a failed export)."""
     if format_name is not None and format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r}; known formats: {known_formats()}")
     content = text.read()
@@ -820,6 +818,8 @@ def parse_daily_text(
             raise ImportFormatError(f"{ctx.file}: a JSON file, but format {format_name} is CSV")
         parse = DailyParse("fangkong-daily", ctx.source or "fangkong", ["json"])
         _parse_fangkong_json(content, ctx, parse)
+        if not parse.rows_read:
+            raise ImportFormatError(f"{ctx.file}: the JSON file holds no reports")
         return parse
     rows = iter_csv(io.StringIO(content))
     first = next(rows, None)
@@ -843,4 +843,6 @@ def parse_daily_text(
         raise ImportFormatError(f"{ctx.file}: column(s) named twice: {', '.join(duplicated)}")
     parse = DailyParse(fmt.name, ctx.source or fmt.default_source, header)
     fmt.parser(rows, header, ctx, parse)
+    if not parse.rows_read:
+        raise ImportFormatError(f"{ctx.file}: the file has a header but no data rows")
     return parse

@@ -60,10 +60,12 @@ def drop_duplicate_days(
     points: Iterable[CumulativePoint],
     *,
     file: str,
+    date_column: str = "report_date",
     key: Callable[[CumulativePoint], tuple[str, date]] = lambda p: (p.region_code, p.report_date),
 ) -> tuple[dict[str, list[CumulativePoint]], list[RejectedRow]]:
     """Group points by region in date order; a second point for a region and day is
-    rejected with a reason naming the line it duplicates."""
+    rejected with a reason naming the line it duplicates (the issue names the file's
+    own ``date_column``)."""
     seen: dict[tuple[str, date], CumulativePoint] = {}
     rejected: list[RejectedRow] = []
     by_region: dict[str, list[CumulativePoint]] = defaultdict(list)
@@ -75,7 +77,7 @@ def drop_duplicate_days(
             issue = RowIssue(
                 file,
                 point.line,
-                "report_date",
+                date_column,
                 point.report_date.isoformat(),
                 f"duplicate day: line {first.line} already gives {point.region_code} on "
                 f"this date ({kind}); the first is used",
@@ -90,11 +92,15 @@ def drop_duplicate_days(
 
 
 def daily_from_cumulative(
-    points: Iterable[CumulativePoint], parse: DailyParse, *, file: str
+    points: Iterable[CumulativePoint],
+    parse: DailyParse,
+    *,
+    file: str,
+    date_column: str = "report_date",
 ) -> None:
     """Turn cumulative points into daily reports, adding them, rejected duplicates,
     corrections and notes (gaps, first days, disagreeing daily columns) to ``parse``."""
-    by_region, rejected = drop_duplicate_days(points, file=file)
+    by_region, rejected = drop_duplicate_days(points, file=file, date_column=date_column)
     parse.rejected.extend(rejected)
     gaps: list[str] = []
     disagreements: list[str] = []
