@@ -253,6 +253,14 @@ def _session_response(
     return response
 
 
+def _attribute_to(request: Request, session: Session) -> None:
+    """Logging out is not an authenticated route: name the session's user as the actor
+    of the audit entry of the logout (``fangkong.api.audit`` reads ``audit_actor``)."""
+    user = user_svc.active_user(request.app.state.engine, session.user_id)
+    if user is not None:
+        request.state.audit_actor = user.username
+
+
 @router.delete("/session", status_code=204, summary="Log out (web session)")
 def logout(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Response:
     """End the session for good (its record is revoked, so a copy of the cookie is
@@ -260,6 +268,7 @@ def logout(request: Request, settings: Annotated[Settings, Depends(get_settings)
     without a CORS preflight, so no CSRF token is needed."""
     session = read_session(request)
     if session is not None:
+        _attribute_to(request, session)
         end_session(request.app.state.engine, session)
     response = Response(status_code=204)
     clear_session_cookies(response, settings)
@@ -286,6 +295,7 @@ async def logout_form(
         token = form.get(CSRF_FIELD)
         if not signer.check_csrf(token if isinstance(token, str) else None, session.binding):
             raise Problem(403, "Forbidden", "missing or invalid CSRF token")
+        await run_in_threadpool(_attribute_to, request, session)
         await run_in_threadpool(end_session, request.app.state.engine, session)
     response = RedirectResponse("/", status_code=303)
     clear_session_cookies(response, settings)

@@ -113,6 +113,7 @@
     inputs.forEach(function (input) {
       if (input.dataset.count && input.value.trim() !== "") figures[input.name] = Number(input.value.trim());
     });
+    ++loading;  // a load still in flight must not overwrite what this save answers
     var version = form.version.value;
     var precondition = version ? { "If-Match": "\"" + version + "\"" } : { "If-None-Match": "*" };
     var button = form.querySelector("button[type=submit]");
