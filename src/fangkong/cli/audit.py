@@ -12,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from fangkong.cli import app, choose, console, err_console, fail, iso_date, open_engine
+from fangkong.cli import (
+    app,
+    choose,
+    console,
+    err_console,
+    fail,
+    iso_date,
+    open_engine,
+    run_service,
+)
 
 audit_app = typer.Typer(
     help="Audit log: verify the hash chain, list entries.", no_args_is_help=True
@@ -84,13 +93,11 @@ def audit_list(
 
     from fangkong.core.access import CLI_ACTOR
     from fangkong.services import audit as svc
-    from fangkong.services.errors import ServiceError
 
     choose(output_format, "--format", ("table", "json"))
     first, last = iso_date(date_from, "--from"), iso_date(date_to, "--to")
-    engine = open_engine()
-    try:
-        page = svc.list_entries(
+    page = run_service(
+        lambda engine, _tree: svc.list_entries(
             engine,
             CLI_ACTOR,
             who=actor,
@@ -100,10 +107,7 @@ def audit_list(
             limit=limit,
             offset=offset,
         )
-    except ServiceError as exc:
-        raise fail(exc.message) from exc
-    finally:
-        engine.dispose()
+    )
     if output_format == "json":
         print(json.dumps(page, ensure_ascii=False, indent=2))
         return
