@@ -186,5 +186,7 @@ def engine(backend: str, _backend_urls: dict[str, str]) -> Iterator[Engine]:
 @pytest.fixture
 def settings(engine: Engine, tmp_path: Path) -> Settings:
     return Settings(
-        database_url=engine.url.render_as_string(hide_password=False), var_dir=tmp_path / "var"
+        database_url=engine.url.render_as_string(hide_password=False),
+        var_dir=tmp_path / "var",
+        publish_interval=0,  # answers of the latest version (tests of the publisher set it)
     )

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     #: Directory where each server process logs its response times (benchmarks; see
     #: :mod:`fangkong.api.timing`). ``None``: only the ``Server-Timing`` header.
     timing_log: Path | None = None
+    #: Seconds between publications of new data versions to public readers; each is
+    #: prepared in the background first (see :mod:`fangkong.api.warming`). ``0``: no
+    #: publisher, every answer is computed for the latest version on demand.
+    publish_interval: float = Field(default=10.0, ge=0)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +43,7 @@ from fangkong.api.routes import users as user_routes
 from fangkong.api.routes import warnings as warning_routes
 from fangkong.api.security_headers import install_security_headers
 from fangkong.api.timing import install_server_timing
+from fangkong.api.warming import Publisher
 from fangkong.settings import Settings
 from fangkong.store.db import make_engine
 from fangkong.web.pages import install_pages
@@ -53,8 +56,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     the_engine = engine if engine is not None else make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.publish_interval > 0:
+            publisher = Publisher(app, app.state.public_cache, settings.publish_interval)
+            app.state.publisher = publisher
+            task = asyncio.create_task(publisher.run())
         yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if owns_engine:
             the_engine.dispose()
 

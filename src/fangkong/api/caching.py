@@ -40,12 +40,25 @@ from fangkong.services import public as pub
 #: Public aggregate figures: shared caches may keep them for a minute.
 CACHE_CONTROL = "public, max-age=60"
 JSON = "application/json"
-#: Internal header of a response :class:`ResponseCache` may keep: the seconds it may be
-#: kept, or ``version`` (until the data version changes).
+#: Internal header of a response :class:`ResponseCache` may keep: ``<seconds>|<version>``,
+#: the seconds it may be kept (``-``: as long as its data version is served) and the data
+#: version it shows.
 MARK = "x-fangkong-response-cache"
 MARK_BYTES = MARK.encode()
 #: Bytes of response bodies one server process keeps.
 MAX_CACHED_BYTES = 128 * 1024 * 1024
+
+
+#: Key of the ASGI scope marking a request of the publisher (:mod:`fangkong.api.warming`):
+#: it is answered with the latest version and never from the response cache. Clients
+#: cannot set it (it is not a header).
+WARM_SCOPE_KEY = "fangkong.warm"
+
+
+def wants_fresh(scope: Any) -> bool:
+    """Whether the request must see the latest data version: the publisher's requests,
+    and signed-in users (who may just have entered the figures they look for)."""
+    return bool(scope.get(WARM_SCOPE_KEY)) or _has_session(scope["headers"])
 
 
 def cache_of(request: Request) -> pub.PublicCache:
@@ -84,21 +97,27 @@ def conditional(
     """Answer with the cached body of ``key`` (``build`` returns body and media type on
     a miss), or 304 when the client holds the current version.
 
+    The body is the published version's when it is kept, else the latest version's
+    (built on a miss; see :meth:`fangkong.services.public.PublicCache.served_versions`).
     ``key`` must name everything the answer depends on besides the data version; the
     answer is then also kept by :class:`ResponseCache` (for ``keep_seconds`` at most
     when given: answers that depend on the clock)."""
     cache = cache_of(request)
-    version = cache.version()
+    versions = cache.served_versions(fresh=wants_fresh(request.scope))
+    answer_key = ("answer", *key)
+    version, kept = versions[-1], None
+    for older in versions[:-1]:
+        found, value = cache.peek(answer_key, older)
+        if found:
+            version, kept = older, value
+            break
     digest = hashlib.sha256(f"{version}|{key!r}".encode()).hexdigest()[:32]
     etag = f'"{digest}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache_control,
-        MARK: "version" if keep_seconds is None else str(keep_seconds),
-    }
+    keep = "-" if keep_seconds is None else str(keep_seconds)
+    headers = {"ETag": etag, "Cache-Control": cache_control, MARK: f"{keep}|{version}"}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    body, media_type = cache.get(("answer", *key), build, version=version)
+    body, media_type = kept if kept is not None else cache.get(answer_key, build, version=version)
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(body, media_type=media_type, headers=headers)
@@ -127,6 +146,7 @@ class _Entry:
     body: bytes
     etag: bytes | None
     expires: float | None
+    version: str
 
 
 def _unmarked(send: Any) -> Any:
@@ -149,22 +169,23 @@ def _has_session(headers: list[tuple[bytes, bytes]]) -> bool:
 
 class ResponseCache:
     """ASGI middleware answering repeated ``GET`` requests of cacheable public answers
-    from memory (see the module docstring). Entries of an old data version are
-    dropped when the version changes; bodies are bounded by ``max_bytes`` (LRU)."""
+    from memory (see the module docstring). An entry is given while its data version is
+    served (:meth:`fangkong.services.public.PublicCache.served_versions`) and dropped
+    when it no longer is; bodies are bounded by ``max_bytes`` (LRU)."""
 
     def __init__(self, app: Any, *, cache: Callable[[], pub.PublicCache], max_bytes: int) -> None:
         self.app = app
         self.cache = cache
         self.max_bytes = max_bytes
-        self._version: str | None = None
+        self._versions: tuple[str, ...] = ()
         self._entries: OrderedDict[tuple[str, bytes, bool], _Entry] = OrderedDict()
         self._bytes = 0
 
-    def _switch(self, version: str) -> None:
-        if version != self._version:
-            self._entries.clear()
-            self._bytes = 0
-            self._version = version
+    def _switch(self, versions: tuple[str, ...]) -> None:
+        if versions != self._versions:
+            for key in [k for k, e in self._entries.items() if e.version not in versions]:
+                self._bytes -= len(self._entries.pop(key).body)
+            self._versions = versions
 
     def _store(self, key: tuple[str, bytes, bool], entry: _Entry) -> None:
         old = self._entries.pop(key, None)
@@ -184,15 +205,20 @@ class ResponseCache:
             await self.app(scope, receive, _unmarked(send))
             return
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        key = (scope["path"], scope["query_string"], _has_session(headers))
-        version = self.cache().version()
-        self._switch(version)
-        entry = self._entries.get(key)
-        if entry is not None and (entry.expires is None or entry.expires > time.monotonic()):
+        session = _has_session(headers)
+        key = (scope["path"], scope["query_string"], session)
+        versions = self.cache().served_versions()
+        self._switch(versions)
+        entry = None if scope.get(WARM_SCOPE_KEY) else self._entries.get(key)
+        if (
+            entry is not None
+            and entry.version in (versions[-1:] if session else versions)
+            and (entry.expires is None or entry.expires > time.monotonic())
+        ):
             self._entries.move_to_end(key)
             await self._answer(entry, headers, send)
             return
-        await self._forward(scope, receive, send, key, version)
+        await self._forward(scope, receive, send, key)
 
     async def _answer(
         self, entry: _Entry, request_headers: list[tuple[bytes, bytes]], send: Any
@@ -209,7 +235,7 @@ class ResponseCache:
         await send({"type": "http.response.body", "body": entry.body})
 
     async def _forward(
-        self, scope: Any, receive: Any, send: Any, key: tuple[str, bytes, bool], version: str
+        self, scope: Any, receive: Any, send: Any, key: tuple[str, bytes, bool]
     ) -> None:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -228,11 +254,13 @@ class ResponseCache:
                         start.update(message)
             elif message["type"] == "http.response.body" and keep[0] is not None:
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body", False) and self._version == version:
+                seconds, _, version = keep[0].decode("latin-1").partition("|")
+                if not message.get("more_body", False) and version in self._versions:
                     status, raw = start["status"], start["headers"]
                     etag = next((v for k, v in raw if k == b"etag"), None)
-                    expires = None if keep[0] == b"version" else time.monotonic() + float(keep[0])
-                    self._store(key, _Entry(status, raw, b"".join(chunks), etag, expires))
+                    expires = None if seconds == "-" else time.monotonic() + float(seconds)
+                    entry = _Entry(status, raw, b"".join(chunks), etag, expires, version)
+                    self._store(key, entry)
             await send(message)
 
         await self.app(scope, receive, capture)

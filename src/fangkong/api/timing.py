@@ -26,6 +26,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from fangkong.api.caching import WARM_SCOPE_KEY
 from fangkong.settings import Settings
 
 #: Responses kept in memory before the timing log is appended to.
@@ -70,7 +71,8 @@ class ServerTiming:
             await self.app(scope, receive, send)
             return
         began = time.perf_counter()
-        log = self.log
+        # The publisher's own requests are not answers anyone waits for.
+        log = None if scope.get(WARM_SCOPE_KEY) else self.log
 
         async def timed_send(message: Any) -> None:
             if message["type"] == "http.response.start":

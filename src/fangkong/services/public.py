@@ -121,19 +121,29 @@ class PublicCache:
     once: concurrent requests for the same key wait for it ("single flight"), so a
     burst of first views of an expensive page costs one computation, not one per
     request.
+
+    Published version. By default every answer is of the latest version. When a
+    publisher (:mod:`fangkong.api.warming`) is running, it computes the most viewed
+    answers of a new version in the background and then publishes it (:meth:`publish`); until
+    then public readers keep getting the answers of the version published before
+    (:meth:`served_versions`): "stale while revalidate" (RFC 5861 §3), so that a
+    stream of new reports does not make every page view compute its read model again.
+    A question not answered for the published version is computed for the latest.
     """
 
-    def __init__(self, engine: Engine, *, ttl: float = VERSION_TTL, max_entries: int = 512):
+    def __init__(self, engine: Engine, *, ttl: float = VERSION_TTL, max_entries: int = 4096):
         self.engine = engine
         self.ttl = ttl
         self.max_entries = max_entries
         self._lock = threading.Lock()
         self._version: str | None = None
         self._checked = 0.0
+        self._published: str | None = None
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._computing: dict[Hashable, threading.Lock] = {}
 
     def version(self) -> str:
+        """The latest data version (read from the database at most once per ``ttl``)."""
         now = time.monotonic()
         with self._lock:
             if self._version is not None and now - self._checked < self.ttl:
@@ -143,10 +153,41 @@ class PublicCache:
             self._version, self._checked = current, now
         return current
 
+    @property
+    def published(self) -> str | None:
+        """The version last published, ``None`` without a publisher."""
+        return self._published
+
+    def publish(self, version: str) -> None:
+        """Public answers are of ``version`` (or later) from now on."""
+        with self._lock:
+            self._published = version
+
+    def served_versions(self, *, fresh: bool = False) -> tuple[str, ...]:
+        """Versions whose answers may be given, preferred first; the last is the latest.
+
+        ``fresh``: the caller must see the latest version (a signed-in user who has
+        just entered figures; the publisher itself)."""
+        latest = self.version()
+        published = self._published
+        if fresh or published is None or published == latest:
+            return (latest,)
+        return (published, latest)
+
+    def peek(self, key: Hashable, version: str) -> tuple[bool, Any]:
+        """``(True, value)`` when ``key`` is kept for ``version``, else ``(False, None)``."""
+        full = (key, version)
+        with self._lock:
+            if full in self._items:
+                self._items.move_to_end(full)
+                return True, self._items[full]
+        return False, None
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._version = None
+            self._published = None
 
     def get(self, key: Hashable, compute: Callable[[], T], *, version: str | None = None) -> T:
         """The cached value of ``key`` at ``version`` (default: the current data
