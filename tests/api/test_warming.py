@@ -156,3 +156,25 @@ def test_page_calls_are_read_from_the_page(app: FastAPI) -> None:
     at = [c for c in page_calls("420000", with_date) if c.startswith("/api/v1/response")]
     assert at == ["/api/v1/response/regions/420000?at=2020-02-20T23%3A59%3A59%2B08%3A00"]
     assert TestClient(app).get(at[0]).status_code == 200
+
+
+def test_a_region_without_cases_makes_no_forecast_call(
+    app: FastAPI, loaded: Engine, settings: Settings
+) -> None:
+    submit_daily_reports(
+        loaded,
+        settings,
+        [
+            {"region_code": "110101", "report_date": f"2020-02-{day:02d}", "new_confirmed": 0}
+            for day in range(1, 21)
+        ],
+        actor=CLI_ACTOR,
+        source="canghailan",
+        today=date(2020, 7, 1),
+    )
+    client = TestClient(app)
+    page = client.get("/zh/region/110101?date=2020-02-20").text
+    assert "无可预测" in page
+    calls = page_calls("110101", page)
+    assert calls and not any("/forecast" in c for c in calls)
+    assert all(client.get(c).status_code == 200 for c in calls)

@@ -242,6 +242,9 @@ def install_pages(app: FastAPI) -> None:
             sources_shown=sorted(set(shown)),
             rt=pub,
             forecast_from=forecast_from.isoformat() if forecast_from else None,
+            # A series without cases has nothing to project (the forecast API says so
+            # with a 422): the page says it instead of requesting it.
+            has_cases=any((d["new_confirmed"] or 0) > 0 for d in data["curve"]),
         )
 
     def world(
