@@ -178,3 +178,23 @@ def test_a_region_without_cases_makes_no_forecast_call(
     calls = page_calls("110101", page)
     assert calls and not any("/forecast" in c for c in calls)
     assert all(client.get(c).status_code == 200 for c in calls)
+
+
+def test_a_region_with_too_few_days_makes_no_rt_or_forecast_call(
+    app: FastAPI, loaded: Engine, settings: Settings
+) -> None:
+    submit_daily_reports(
+        loaded,
+        settings,
+        [{"region_code": "110101", "report_date": "2020-02-20", "new_confirmed": 3}],
+        actor=CLI_ACTOR,
+        source="canghailan",
+        today=date(2020, 7, 1),
+    )
+    client = TestClient(app)
+    for lang, text in (("zh", "目前仅有 1 天的数据"), ("en", "1 day(s) of figures so far")):
+        page = client.get(f"/{lang}/region/110101?date=2020-02-20").text
+        assert text in page
+        calls = page_calls("110101", page)
+        assert calls and not any("/forecast" in c or "/rt?" in c for c in calls)
+        assert all(client.get(c).status_code == 200 for c in calls)

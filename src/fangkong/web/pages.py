@@ -233,6 +233,8 @@ def install_pages(app: FastAPI) -> None:
         if data["date"]:
             forecast_from = (pub.parse_day(data["date"]) or day or _today()) + timedelta(days=1)
         shown = [s for s in (data["source"], data["subregions"]["source"]) if s]
+        first, as_of = pub.parse_day(data["first_date"]), pub.parse_day(data["date"])
+        series_days = (as_of - first).days + 1 if first and as_of and as_of >= first else 0
         return render(
             request,
             "region.html",
@@ -242,8 +244,10 @@ def install_pages(app: FastAPI) -> None:
             sources_shown=sorted(set(shown)),
             rt=pub,
             forecast_from=forecast_from.isoformat() if forecast_from else None,
-            # A series without cases has nothing to project (the forecast API says so
-            # with a 422): the page says it instead of requesting it.
+            # R_t and the forecast need a whole window and a day before it, and the
+            # forecast needs a case (the API answers 422 otherwise): the page says so
+            # instead of requesting them.
+            series_days=series_days,
             has_cases=any((d["new_confirmed"] or 0) > 0 for d in data["curve"]),
         )
 
