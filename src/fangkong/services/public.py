@@ -141,6 +141,7 @@ class PublicCache:
         self._published: str | None = None
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._computing: dict[Hashable, threading.Lock] = {}
+        self._last: dict[Hashable, Any] = {}
 
     def version(self) -> str:
         """The latest data version (read from the database at most once per ``ttl``)."""
@@ -183,15 +184,30 @@ class PublicCache:
                 return True, self._items[full]
         return False, None
 
+    def last(self, key: Hashable) -> Any:
+        """The value of ``key`` computed last with ``remember``, for whichever version
+        (``None`` if never): the base of values brought up to date incrementally."""
+        with self._lock:
+            return self._last.get(key)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._last.clear()
             self._version = None
             self._published = None
 
-    def get(self, key: Hashable, compute: Callable[[], T], *, version: str | None = None) -> T:
+    def get(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        version: str | None = None,
+        remember: bool = False,
+    ) -> T:
         """The cached value of ``key`` at ``version`` (default: the current data
-        version), computed on a miss."""
+        version), computed on a miss. ``remember``: also keep it as :meth:`last` (beyond
+        LRU eviction; only for a few keys)."""
         full = (key, version if version is not None else self.version())
         with self._lock:
             if full in self._items:
@@ -210,6 +226,8 @@ class PublicCache:
                     self._computing.pop(full, None)
             with self._lock:
                 self._items[full] = value
+                if remember:
+                    self._last[key] = value
                 while len(self._items) > self.max_entries:
                     self._items.popitem(last=False)
         return value
