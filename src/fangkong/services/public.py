@@ -37,6 +37,7 @@ from fangkong.services import rt as rt_svc
 from fangkong.services.errors import Invalid, NotFound
 from fangkong.services.forecast import DEFAULTS as FORECAST_DEFAULTS
 from fangkong.services.regions import get_region, pick_source, source_coverage
+from fangkong.store import changes
 from fangkong.store import models as m
 
 R = m.RegionRow
@@ -243,6 +244,10 @@ def data_version(engine: Engine) -> str:
     risk rule set each write a revision. Daily reports are never deleted. Each part is
     one index probe (``daily_reports.updated_at`` is indexed by migration 0008), so
     the check costs well under a millisecond on a national dataset.
+
+    The last part is the commit-ordered change counter (:mod:`fangkong.store.changes`):
+    on PostgreSQL a transaction that wrote before another but commits after it adds no
+    larger id or time, and only the counter shows its commit.
     """
     with engine.connect() as conn:
         row = conn.execute(
@@ -252,6 +257,7 @@ def data_version(engine: Engine) -> str:
                 select(func.max(m.RevisionRow.id)).scalar_subquery(),
                 select(func.max(m.CaseRecordRow.id)).scalar_subquery(),
                 select(func.max(D.updated_at)).scalar_subquery(),
+                changes.COUNTER,
             )
         ).one()
     return "-".join("" if v is None else str(v) for v in row)

@@ -25,6 +25,7 @@ from fangkong.core.regions import RegionTree
 from fangkong.core.rules import risk as rules
 from fangkong.services.auth import authorize
 from fangkong.services.cases import subtree_codes
+from fangkong.services.coverage import unit_coverage
 from fangkong.services.errors import Conflict, Invalid, NotFound
 from fangkong.services.public import PublicCache
 from fangkong.services.regions import one_source_per_region, pick_source, series_days
@@ -156,67 +157,6 @@ class UnitData:
     ) -> None:
         self.codes, self.names, self.sources, self.last_report = codes, names, sources, last_report
         self.start, self.new, self.clusters = start, new, clusters
-
-
-Coverage = dict[str, dict[str, tuple[int, date]]]
-
-
-def unit_sources(
-    engine: Engine, unit: str, until: date, after_id: int = 0, upto_id: int | None = None
-) -> Coverage:
-    """Per unit of level ``unit`` with reports up to ``until``: per source, how many
-    reports and the first report day (one grouped query; no report is read).
-
-    Only reports with ``after_id < id <= upto_id`` are counted (all by default): see
-    :func:`unit_coverage`."""
-    query = (
-        select(D.region_code, D.source, func.count(), func.min(D.report_date))
-        .join(R, R.region_code == D.region_code)
-        .where(R.level == unit, D.report_date <= until, D.id > after_id)
-        .group_by(D.region_code, D.source)
-    )
-    if upto_id is not None:
-        query = query.where(D.id <= upto_id)
-    out: Coverage = {}
-    with engine.connect() as conn:
-        for code, source, n, first in conn.execute(query).all():
-            first_day = first if isinstance(first, date) else date.fromisoformat(str(first))
-            out.setdefault(code, {})[source] = (int(n), first_day)
-    return out
-
-
-def unit_coverage(engine: Engine, unit: str, until: date, cache: PublicCache | None) -> Coverage:
-    """:func:`unit_sources`, kept per data version and brought up to date
-    incrementally.
-
-    Counting every report of a level is a scan of the whole table (about 0.5 s for the
-    1 million county reports of a national dataset), and every new report makes a new
-    data version. But coverage only grows: daily reports are never deleted and an
-    update never changes a report's region, source or day, so the coverage of a new
-    version is that of the last version computed plus the reports stored since, i.e.
-    with a larger id (an index range). A database whose largest id went down (a
-    restored backup) is counted again in full."""
-    if cache is None:
-        return unit_sources(engine, unit, until)
-    key = ("risk-unit-sources", unit, until)
-
-    def compute() -> tuple[int, Coverage]:
-        with engine.connect() as conn:
-            upto = int(conn.execute(select(func.coalesce(func.max(D.id), 0))).scalar_one())
-        last = cache.last(key)
-        if last is None or last[0] > upto:
-            return upto, unit_sources(engine, unit, until, upto_id=upto)
-        done, known = last
-        merged = {code: dict(per_source) for code, per_source in known.items()}
-        for code, per_source in unit_sources(engine, unit, until, done, upto).items():
-            mine = merged.setdefault(code, {})
-            for source, (n, first) in per_source.items():
-                old = mine.get(source)
-                mine[source] = (n, first) if old is None else (old[0] + n, min(old[1], first))
-        return upto, merged
-
-    coverage: Coverage = cache.get(key, compute, remember=True)[1]
-    return coverage
 
 
 def _one_unit(

@@ -50,6 +50,7 @@ from sqlalchemy import Connection, Engine, bindparam, event, insert, select, upd
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
 from fangkong.core.privacy.audit_log import ChainEntry, canonical_json, recomputed_hash, utc_text
+from fangkong.store import changes
 from fangkong.store import models as m
 from fangkong.store.origin import (
     Origin,
@@ -75,8 +76,8 @@ __all__ = [
 
 LOG = m.table_of(m.AuditLogRow)
 HEAD = m.table_of(m.AuditChainHeadRow)
-#: The log's own tables (never counted as audited writes).
-AUDIT_TABLES = frozenset({LOG.name, HEAD.name})
+#: The log's own tables and the change counter (never counted as audited writes).
+AUDIT_TABLES = frozenset({LOG.name, HEAD.name, changes.CHANGES.name})
 #: A transaction writing this table is a schema migration.
 MIGRATION_TABLE = "alembic_version"
 #: Most before/after values kept in one entry (the rest are counted).
@@ -320,6 +321,8 @@ def _on_commit(conn: Connection) -> None:
     conn.info[_FLUSHING] = True
     try:
         append(conn, entries)
+        # Under the head's lock, so in commit order (see fangkong.store.changes).
+        changes.bump(conn, state.writes.keys())
     finally:
         conn.info.pop(_FLUSHING, None)
     if origin.on_append is not None:

@@ -840,3 +840,13 @@ class AuditChainHeadRow(Base):
 
 
 # --- end Audit ---
+
+
+class DataChangesRow(Base):
+    """Committed changes of the published figures (one row, ``id`` 1): see
+    :mod:`fangkong.store.changes` and migration 0010."""
+
+    __tablename__ = "data_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    figures: Mapped[int] = mapped_column(BigInteger)
