@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from fangkong.cli import app, console, fail, settings
+
+T = TypeVar("T")
+
+
+def _run(call: Callable[[], T]) -> T:
+    from fangkong.services.errors import ServiceError
+
+    try:
+        return call()
+    except ServiceError as exc:
+        raise fail(exc.message) from exc
+
+
+def _say(done: str, result: Any, where: str) -> None:
+    """One line: what was done, to how many tables and rows, at which schema revision."""
+    rows = sum(result.tables.values())
+    console.print(
+        f"{done} {len(result.tables)} tables, {rows:,} rows, schema revision "
+        f"{result.revision} ({result.format}) {where}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -19,19 +42,9 @@ def backup(
 ) -> None:
     """Back up the database while it serves: SQLite online backup, or pg_dump -Fc."""
     from fangkong.services.backup import backup_database, manifest_path
-    from fangkong.services.errors import ServiceError
 
-    try:
-        manifest = backup_database(settings(), path, overwrite=overwrite)
-    except ServiceError as exc:
-        raise fail(exc.message) from exc
-    rows = sum(manifest.tables.values())
-    console.print(
-        f"backed up {len(manifest.tables)} tables, {rows:,} rows, schema revision "
-        f"{manifest.revision} ({manifest.format}) to {path}; manifest {manifest_path(path)}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    manifest = _run(lambda: backup_database(settings(), path, overwrite=overwrite))
+    _say("backed up", manifest, f"to {path}; manifest {manifest_path(path)}")
 
 
 @app.command()
@@ -41,20 +54,12 @@ def restore(
         bool, typer.Option("--force", help="Overwrite a database that holds tables.")
     ] = False,
 ) -> None:
-    """Restore a backup into the configured database, then verify revision and rows."""
+    """Restore a backup into the configured database, then verify revision and rows.
+    Stop the server first and start it afterwards (its processes keep read models of
+    the stored figures in memory)."""
     from fangkong.services.backup import restore_database
-    from fangkong.services.errors import ServiceError
 
-    try:
-        result = restore_database(settings(), path, force=force)
-    except ServiceError as exc:
-        raise fail(exc.message) from exc
-    rows = sum(result.tables.values())
-    console.print(
-        f"restored and verified {len(result.tables)} tables, {rows:,} rows, schema "
-        f"revision {result.revision} ({result.format}) from {path}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    result = _run(lambda: restore_database(settings(), path, force=force))
+    _say("restored and verified", result, f"from {path}")
     for note in result.notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
