@@ -37,6 +37,28 @@ def test_renewal_uses_the_whole_serial_interval_and_sample_rows() -> None:
     assert out[1, 0] == pytest.approx(first)
 
 
+def naive_renewal(hist: np.ndarray, r: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The renewal equation day by day, one path at a time, straight from its definition."""
+    out = np.zeros_like(r)
+    for p in range(r.shape[0]):
+        series = list(hist)
+        for h in range(r.shape[1]):
+            t = len(series)
+            total = sum(w[s] * series[t - s] for s in range(1, min(len(w), t + 1)))
+            series.append(r[p, h] * total)
+            out[p, h] = series[-1]
+    return out
+
+
+@pytest.mark.parametrize("days, horizon, si_days", [(1, 14, 3), (30, 7, 60), (120, 21, 200)])
+def test_renewal_equals_the_definition(days: int, horizon: int, si_days: int) -> None:
+    rng = np.random.default_rng(days)
+    hist = rng.poisson(40, size=days).astype(float)
+    r = rng.gamma(4.0, 0.3, size=(5, horizon))
+    w = discr_si(np.arange(si_days), 4.7, 2.9)
+    np.testing.assert_allclose(fc.renewal_expected(hist, r, w), naive_renewal(hist, r, w), 1e-12)
+
+
 def test_r_paths_damp_towards_one_and_are_fixed_without_noise() -> None:
     rng = np.random.default_rng(3)
     fixed = fc.r_paths([1.5], 5, rng, damping=1.0, rw_sd=0.0)

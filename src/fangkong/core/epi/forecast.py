@@ -94,16 +94,21 @@ def renewal_expected(history: ArrayLike, r_path: ArrayLike, si_distr: ArrayLike)
     horizon = r.shape[-1]
     lead = r.shape[:-1]
     width = min(w.size - 1, hist.size + horizon)
-    kernel = w[1 : width + 1][::-1]  # w_width … w_1
-    buf = np.zeros((*lead, hist.size + horizon))
-    buf[..., : hist.size] = hist
+    ws = np.zeros(max(width, horizon) + 1)  # w_0 … (zero beyond ``width``)
+    ws[1 : width + 1] = w[1 : width + 1]
+    # The observed history is the same for every sample path: its share of each future
+    # day's infectiousness, sum over s >= h+1 of w_s I_{T+h-s}, is computed once
+    # (one small matrix product) and only the h earlier forecast days vary per path.
+    steps = np.arange(horizon)[:, None]
+    lags = steps + 1 + np.arange(hist.size)[None, :]  # lag of history day T-1-j at T+h
+    weights = np.where(lags <= width, ws[np.minimum(lags, width)], 0.0)
+    from_history = weights @ hist[::-1]  # (horizon,)
+    out = np.zeros((*lead, horizon))
     for h in range(horizon):
-        t = hist.size + h
-        lo = max(0, t - width)
-        past = buf[..., lo:t]
-        buf[..., t] = r[..., h] * (past @ kernel[kernel.size - (t - lo) :])
-    out: FloatArray = buf[..., hist.size :]
-    return out
+        recent = out[..., :h] @ ws[h:0:-1] if h else 0.0  # w_1 … w_h on the forecast days
+        out[..., h] = r[..., h] * (from_history[h] + recent)
+    result: FloatArray = out
+    return result
 
 
 def r_paths(
