@@ -219,16 +219,17 @@ def daily_series(
         with engine.connect() as conn:
             rows = conn.execute(query.order_by(D.report_date)).all()
         running = dict.fromkeys(FLOW_FIELDS, 0)
+        names = ("report_date", *COUNT_FIELDS, "flags")
         for row in rows:
-            data = row._asdict()
+            data = dict(zip(names, row, strict=True))  # cheaper than Row._asdict()
             for f in FLOW_FIELDS:
                 running[f] += data[f] or 0
-            if date_from and row.report_date < date_from:
+            if date_from and data["report_date"] < date_from:
                 continue
             total += 1
             if total <= offset or len(items) >= limit:
                 continue
-            item: dict[str, Any] = {"report_date": row.report_date.isoformat()}
+            item: dict[str, Any] = {"report_date": data["report_date"].isoformat()}
             item.update({f: data[f] for f in COUNT_FIELDS})
             imported = data["new_confirmed_imported"]
             item["new_confirmed_local"] = (
