@@ -187,6 +187,8 @@ class UserRow(Base):
     jurisdiction: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Write counter of the account (enabled/disabled): its ETag (optimistic concurrency).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ApiTokenRow(Base):
@@ -348,6 +350,8 @@ class ReportingDeadlineRow(Base):
     urgent_limit_minutes: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Write counter: one more on every change; the rule's ETag (optimistic concurrency).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ReportSubmissionRow(Base):

@@ -71,6 +71,8 @@ class UserOut(BaseModel):
     jurisdiction: str
     active: bool
     created_at: datetime
+    #: The account's version (its ETag is ``"<version>"``; ``PATCH`` needs it).
+    version: int
 
 
 class SessionOut(BaseModel):
