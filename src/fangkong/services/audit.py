@@ -11,7 +11,9 @@ reads (:func:`record`) — and the administrator's views of the log: :func:`list
 Actions recorded explicitly: ``case.read_personal`` (a read that returned personal
 fields of case records, with the record ids), ``line_list.export`` (who, the filter,
 the row count and the SHA-256 of the file), ``import.run`` (an import finished, with
-the file's SHA-256 and its counts). Every other entry is named after its origin: the
+the file's SHA-256 and its counts), ``session.login_failed`` (a refused login: the
+username attempted, the client address, the reason — never the password). Every other
+entry is named after its origin: the
 API route (``<resource>.<endpoint>``, e.g. ``users.create_user``,
 ``bulletins.publish_bulletin``), the CLI command (``cli.<group>.<command>``), or
 ``write`` for a service called directly (actor ``system:<os user>``).
@@ -89,6 +91,37 @@ def record_personal_read(
     if filters:
         details["filters"] = {k: v for k, v in filters.items() if v is not None}
     record(engine, actor, "case.read_personal", "case_records", scope, details)
+
+
+#: Why a login was refused, as recorded by :func:`record_failed_login`.
+LOGIN_FAILURES = frozenset({"unknown_user", "wrong_password", "disabled", "throttled", "csrf"})
+#: Longest username kept in a ``session.login_failed`` entry (an account name is at most
+#: 64 characters; anything longer is not one).
+MAX_ATTEMPTED_NAME = 64
+
+
+def record_failed_login(
+    engine: Engine,
+    *,
+    username: str,
+    client: str,
+    reason: str,
+    via: str,
+    retry_after: int | None = None,
+) -> None:
+    """One ``session.login_failed`` entry: the username attempted (normalised, cut to
+    :data:`MAX_ATTEMPTED_NAME` characters), the client address, the ``reason`` (one of
+    :data:`LOGIN_FAILURES`) and how the login came (``json`` or ``form``). The password
+    is never passed here, so it cannot be stored. The actor is the request's origin
+    (``anonymous`` for a login). Successful logins are recorded by the request's own
+    write (``session.login``, actor the user: ``fangkong.api.audit``)."""
+    if reason not in LOGIN_FAILURES:
+        raise ValueError(f"unknown login failure {reason!r}")
+    name = username[:MAX_ATTEMPTED_NAME]
+    details: dict[str, Any] = {"username": name, "client": client, "reason": reason, "via": via}
+    if retry_after is not None:
+        details["retry_after"] = retry_after
+    record(engine, None, "session.login_failed", "session", name or None, details)
 
 
 def _item(row: Any) -> dict[str, Any]:

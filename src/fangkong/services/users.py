@@ -372,19 +372,36 @@ def set_active(
     return get_user_by_id(engine, row.id)
 
 
-def authenticate(
+#: Why a login failed (recorded in the audit log; never shown to the caller, who gets
+#: the same answer whatever the reason).
+UNKNOWN_USER = "unknown_user"
+DISABLED = "disabled"
+WRONG_PASSWORD = "wrong_password"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginCheck:
+    """The outcome of checking a username and password: the user, or why not."""
+
+    user: UserInfo | None
+    #: :data:`UNKNOWN_USER`, :data:`DISABLED` or :data:`WRONG_PASSWORD`; None on success.
+    failure: str | None = None
+
+
+def check_login(
     engine: Engine, username: str, password: str, hasher: PasswordHasher = PASSWORD_HASHER
-) -> UserInfo | None:
-    """The active user with this name and password, or None. Takes the same time for
-    unknown, disabled and existing users; rehashes a hash made with old parameters."""
+) -> LoginCheck:
+    """Check a login: the active user with this name and password, or the reason it
+    failed. Takes the same time for unknown, disabled and existing users (a password is
+    verified in every case); rehashes a hash made with old parameters."""
     name = normalise_username(username)
     with engine.connect() as conn:
         row = conn.execute(select(U).where(U.username == name)).first()
     if row is None or not row.active:
         _burn_time(password, hasher)
-        return None
+        return LoginCheck(None, UNKNOWN_USER if row is None else DISABLED)
     if not verify_password(row.password_hash, password, hasher):
-        return None
+        return LoginCheck(None, WRONG_PASSWORD)
     if hasher.check_needs_rehash(row.password_hash):
         with engine.begin() as conn:
             conn.execute(
@@ -392,7 +409,14 @@ def authenticate(
                 .where(U.id == row.id)
                 .values(password_hash=hash_password(password, hasher))
             )
-    return _user(row)
+    return LoginCheck(_user(row))
+
+
+def authenticate(
+    engine: Engine, username: str, password: str, hasher: PasswordHasher = PASSWORD_HASHER
+) -> UserInfo | None:
+    """The active user with this name and password, or None (:func:`check_login`)."""
+    return check_login(engine, username, password, hasher).user
 
 
 # --- API tokens ---------------------------------------------------------------------------
