@@ -843,4 +843,22 @@ class AuditChainHeadRow(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditCheckpointRow(Base):
+    """How far the chain was verified (one row, ``id`` 1): the last entry verified and
+    its hash, when, and the last *full* verification. The console checks only the
+    entries after the checkpoint (re-hashing the checkpoint entry itself:
+    ``core.privacy.audit_log.check_checkpoint``); ``fangkong audit verify`` walks all.
+    Not an audited table: a verification writes nothing of the product's."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: 0 and 64 zeros until a verification passes.
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    full_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    full_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 # --- end Audit ---
