@@ -21,7 +21,9 @@ a problem leaves the checkpoint where it was.
 Actions recorded explicitly: ``case.read_personal`` (a read that returned personal
 fields of case records, with the record ids), ``line_list.export`` (who, the filter,
 the row count and the SHA-256 of the file), ``import.run`` (an import finished, with
-the file's SHA-256 and its counts), ``session.login_failed`` (a refused login: the
+the file's SHA-256 and its counts), ``import.read_personal`` (an import report that
+showed rejected values which may be personal: the import, lines and columns),
+``session.login_failed`` (a refused login: the
 username attempted, the client address, the reason — never the password). Every other
 entry is named after its origin: the
 API route (``<resource>.<endpoint>``, e.g. ``users.create_user``,

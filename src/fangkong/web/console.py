@@ -400,7 +400,10 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
         c = signed_in(request, "zh")
         if not isinstance(c, Console):
             return c
-        found = import_report(engine, import_id, actor=c.actor, limit=1, tree=c.tree)
+        # The report's access rule and file name only: no issue value is shown here.
+        found = import_report(
+            engine, import_id, actor=c.actor, limit=1, tree=c.tree, personal=False
+        )
         name = found.get("reject_file")
         folder = (Path(settings.var_dir) / "rejects").resolve()
         path = Path(name).resolve() if name else None
