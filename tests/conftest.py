@@ -124,7 +124,8 @@ def audit_triggers(engine: Engine) -> list[tuple[str, str, str]]:
 
 
 def reset_audit_log(engine: Engine) -> None:
-    """Empty the append-only audit log and rewind its head to the genesis hash: on the
+    """Empty the append-only audit log, rewind its head to the genesis hash and its
+    verification checkpoint to nothing verified: on the
     driver connection (no audit hook), with the triggers dropped and re-created from
     their migrated definitions (which also restores any a test dropped)."""
     triggers = _audit_triggers[engine.dialect.name]
@@ -136,6 +137,10 @@ def reset_audit_log(engine: Engine) -> None:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
         cursor.execute("DELETE FROM audit_log")
         cursor.execute(f"UPDATE audit_chain_head SET last_id = 0, last_hash = '{'0' * 64}'")
+        cursor.execute(
+            f"UPDATE audit_checkpoint SET entry_id = 0, entry_hash = '{'0' * 64}', "
+            "verified_at = NULL, full_entry_id = NULL, full_verified_at = NULL"
+        )
         for _, _, definition in triggers:
             cursor.execute(definition)
         cursor.close()

@@ -251,7 +251,10 @@ TABLE: dict[str, Call] = {
         Rule(allows=admin_only, note="or the user themself"), "/api/v1/users/wh.owner.rep"
     ),
     "PATCH /api/v1/users/{username}": Call(
-        Rule(allows=admin_only), "/api/v1/users/wh.owner.rep", json={"active": True}
+        Rule(allows=admin_only, note="If-Match (428 without, after the access check)"),
+        "/api/v1/users/wh.owner.rep",
+        json={"active": True},
+        headers={"If-Match": "*"},
     ),
     "POST /api/v1/users/{username}/tokens": Call(
         Rule(allows=admin_only, note="or the user themself"),
@@ -488,10 +491,18 @@ TABLE: dict[str, Call] = {
     "GET /api/v1/timeliness/deadlines": Call(
         perm(Permission.READ_AGGREGATE), "/api/v1/timeliness/deadlines"
     ),
+    "GET /api/v1/timeliness/deadlines/{key}": Call(
+        perm(Permission.READ_AGGREGATE), "/api/v1/timeliness/deadlines/420500"
+    ),
     "PUT /api/v1/timeliness/deadlines/{key}": Call(
-        perm(Permission.COMMAND, "path key"),
+        perm(
+            Permission.COMMAND,
+            "path key",
+            note="replacing a stored rule: If-Match (428 without, after the access check)",
+        ),
         "/api/v1/timeliness/deadlines/420100",
         json={"due_time": "10:00", "day_offset": 1},
+        headers={"If-Match": "*"},
     ),
     "DELETE /api/v1/timeliness/deadlines/{key}": Call(
         perm(Permission.COMMAND, "path key"), "/api/v1/timeliness/deadlines/420500"

@@ -161,7 +161,10 @@ def test_admin_creates_users_and_errors_are_problems(client: TestClient, engine:
     assert role["errors"][0]["pointer"] == "/role"
     names = [u["username"] for u in client.get("/api/v1/users", headers=admin).json()["items"]]
     assert names == ["hubei.epi", "ops"]
-    disabled = client.patch("/api/v1/users/hubei.epi", headers=admin, json={"active": False})
+    tag = client.get("/api/v1/users/hubei.epi", headers=admin).headers["ETag"]
+    disabled = client.patch(
+        "/api/v1/users/hubei.epi", headers={**admin, "If-Match": tag}, json={"active": False}
+    )
     assert disabled.json()["active"] is False
     assert login(client, "hubei.epi").status_code == 401
 

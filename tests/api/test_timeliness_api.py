@@ -54,7 +54,8 @@ def test_scorecard_alerts_deadlines_events(client: TestClient, engine: Engine) -
         json={"due_time": "08:00", "day_offset": 1},
         headers=cmd,
     )
-    assert put.status_code == 200 and put.json()["urgent_limit_minutes"] == 120
+    assert put.status_code == 201 and put.json()["urgent_limit_minutes"] == 120
+    assert put.headers["ETag"] == '"1"' and put.json()["result"] == "created"
     problem(
         client.put("/api/v1/timeliness/deadlines/420100", json={"due_time": "8h"}, headers=cmd), 422
     )

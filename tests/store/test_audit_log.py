@@ -295,6 +295,13 @@ def test_a_rewritten_log_is_detected_against_an_anchor(engine: Engine) -> None:
         f"UPDATE audit_chain_head SET last_id = 0, last_hash = '{GENESIS}'",
     )
     fill(engine, 3)  # a new history, consistent on its own…
+    report = audit.verify(engine)  # …but not with the checkpoint of the last verification
+    assert report.problem is not None and (report.problem.entry_id, report.problem.kind) == (
+        3,
+        "checkpoint",
+    )
+    with engine.begin() as conn:  # the attacker rewinds the checkpoint too: only an anchor
+        conn.execute(text(f"UPDATE audit_checkpoint SET entry_id = 0, entry_hash = '{GENESIS}'"))
     assert audit.verify(engine).ok
     report = audit.verify(engine, anchors={anchor.last_id: anchor.last_hash})
     assert report.problem is not None and report.problem.kind == "anchor"  # …but not anchored

@@ -16,7 +16,10 @@ entry only for a state-changing request (POST, PUT, PATCH, DELETE) that wrote no
 to the database yet succeeded (a login, a logout, a computation) or was refused with
 403 (``<action>.denied``): every such request leaves at least one entry. That entry is
 stored before the response starts; if it cannot be stored the client gets a 500
-rather than an unrecorded success.
+rather than an unrecorded success. The one exception is a request its route marks
+``request.state.audit_quiet``: a repeat of a refusal already recorded (the login
+attempts refused during a lockout after the first, ``routes/session.py``), left out so
+that an anonymous client cannot fill the log for free.
 """
 
 from __future__ import annotations
@@ -146,7 +149,8 @@ class AuditMiddleware:
                 return
 
             async def send_recorded(message: Message) -> None:
-                if message["type"] == "http.response.start" and audit.appended == 0:
+                quiet = (scope.get("state") or {}).get("audit_quiet", False)
+                if message["type"] == "http.response.start" and audit.appended == 0 and not quiet:
                     status = int(message["status"])
                     if status < 400 or status == 403:
                         await run_in_threadpool(audit.record_request, status)

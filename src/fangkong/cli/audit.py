@@ -3,7 +3,10 @@
 ``verify`` exits 0 and prints the number of entries and the last entry's id and hash
 (write that ``ID:HASH`` down somewhere the database's administrators cannot change; a
 later ``verify --anchor ID:HASH`` proves the log was not rewritten since), or exits 1
-naming the first broken entry and what is wrong with it.
+naming the first broken entry and what is wrong with it. It always walks the whole
+chain (the console checks only the entries since the last verification, from its
+checkpoint), checks the checkpoint like an anchor, and moves the checkpoint on when the
+chain is intact: run it regularly.
 """
 
 from __future__ import annotations

@@ -123,10 +123,12 @@ def _set_active(username: str, active: bool) -> None:
     from fangkong.core.access import CLI_ACTOR
     from fangkong.services.errors import ServiceError
     from fangkong.services.users import set_active
+    from fangkong.services.versions import UNCHECKED
 
     engine = open_engine()
     try:
-        user = set_active(engine, CLI_ACTOR, username, active)
+        # The operator at the server edits no version they read: no If-Match to check.
+        user = set_active(engine, CLI_ACTOR, username, active, if_match=UNCHECKED)
     except ServiceError as exc:
         raise fail(exc.message) from exc
     finally:

@@ -237,7 +237,12 @@ def login_binding(nonce: str) -> str:
 
 
 class LoginRateLimiter:
-    """Sliding-window count of failed logins per key; thread safe; bounded memory."""
+    """Sliding-window count of failed logins per key; thread safe; bounded memory.
+
+    It also remembers which keys' current lockout was already reported
+    (:meth:`first_refusal`): the audit log records the first refused attempt of a
+    lockout, not every one, so that a client hammering a locked account cannot fill the
+    log (and hold its chain lock) at no cost to itself."""
 
     def __init__(
         self,
@@ -251,6 +256,8 @@ class LoginRateLimiter:
         self.max_keys = max_keys
         self._clock = clock
         self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+        #: Keys whose lockout was reported, with the moment the lockout ends.
+        self._reported: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
 
     def _prune(self, key: tuple[str, str], now: float) -> deque[float] | None:
@@ -286,9 +293,25 @@ class LoginRateLimiter:
             while len(self._failures) > self.max_keys:
                 self._failures.popitem(last=False)
 
+    def first_refusal(self, username: str, client: str, wait: float) -> bool:
+        """True for the first attempt refused during a lockout that ends in ``wait``
+        seconds (the one to report); False for the attempts refused after it."""
+        key = (username, client)
+        with self._lock:
+            now = self._clock()
+            until = self._reported.get(key)
+            if until is not None and until > now:
+                return False
+            self._reported[key] = now + wait
+            self._reported.move_to_end(key)
+            while len(self._reported) > self.max_keys:
+                self._reported.popitem(last=False)
+            return True
+
     def succeeded(self, username: str, client: str) -> None:
         with self._lock:
             self._failures.pop((username, client), None)
+            self._reported.pop((username, client), None)
 
 
 def authorize(

@@ -1,6 +1,11 @@
 """Reading import reports: the ``imports`` row with its counts and its issues (paged).
 
-Shared by every kind of import (daily reports, case line lists)."""
+Shared by every kind of import (daily reports, case line lists). The issues of a
+line-list import carry the rejected cells, which may be personal fields of the cases
+(``core.privacy.personal``): like the line list itself, they are shown only to readers
+holding ``READ_PERSONAL`` — and each page that shows one is recorded in the audit log
+as ``import.read_personal`` (the import, the lines and columns shown) before it is
+handed out — and masked for everyone else (``value`` null, ``masked`` true)."""
 
 from __future__ import annotations
 
@@ -10,13 +15,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from fangkong.core.access import WORLD, Actor, Permission, has_permission
+from fangkong.core.privacy.personal import masked_issue, personal_issue, shown_issue
 from fangkong.core.regions import RegionTree
+from fangkong.services import audit
 from fangkong.services.errors import Forbidden, NotFound
 from fangkong.store import models as m
 
 I = m.ImportRow  # noqa: E741 - the table alias used throughout
 Issue = m.ImportIssueRow
 U = m.UserRow
+#: The ``imports.kind`` of line-list imports (services/case_import.py), whose issues may
+#: hold personal fields.
+CASE_KIND = "cases"
 
 
 def _may_read(conn: Connection, actor: Actor, importer: str, tree: RegionTree | None) -> bool:
@@ -40,12 +50,15 @@ def import_report(
     limit: int = 100,
     offset: int = 0,
     tree: RegionTree | None = None,
+    personal: bool = True,
 ) -> dict[str, Any]:
     """One import with ``limit`` of its issues from ``offset`` (in line order).
 
     Users with the ``import`` permission may read the reports of imports made inside
     their jurisdiction (see :func:`_may_read`; Forbidden otherwise); rejected rows may
-    hold personal data, so viewers may not."""
+    hold personal data, so viewers may not. Issue values of a line-list import that may
+    be personal are shown only to ``READ_PERSONAL`` (and only when ``personal``),
+    audited; masked otherwise (module docstring)."""
     if not has_permission(actor.role, Permission.IMPORT):
         raise Forbidden(
             f"{actor.username} ({actor.role.value}) lacks the permission {Permission.IMPORT.value}"
@@ -70,6 +83,28 @@ def import_report(
             .limit(limit)
             .offset(offset)
         ).all()
+    items = [i._asdict() for i in issues]
+    if row.kind == CASE_KIND:
+        show = personal and has_permission(actor.role, Permission.READ_PERSONAL)
+        shown = [i for i in items if personal_issue(i)]
+        if show and shown:
+            audit.record(
+                engine,
+                actor,
+                "import.read_personal",
+                "import",
+                str(import_id),
+                {
+                    "count": len(shown),
+                    "lines": sorted({int(i["line"]) for i in shown}),
+                    "columns": sorted({str(i["column"]) for i in shown}),
+                    "limit": limit,
+                    "offset": offset,
+                },
+            )
+        items = [(shown_issue if show else masked_issue)(i) for i in items]
+    else:
+        items = [shown_issue(i) for i in items]
     summary: dict[str, Any] = json.loads(row.summary) if row.summary else {}
     return {
         "import_id": row.id,
@@ -92,7 +127,7 @@ def import_report(
         "rows_repaired": summary.get("rows_repaired", 0),
         "revisions": summary.get("revisions", 0),
         "issues": {
-            "items": [i._asdict() for i in issues],
+            "items": items,
             "total": int(total),
             "limit": limit,
             "offset": offset,

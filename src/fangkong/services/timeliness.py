@@ -9,7 +9,9 @@ event reports (rules in core/rules/timeliness.py).
   unchanged file records nothing.
 * Deadlines (``reporting_deadlines``) are configured per region, per administrative
   level (``@county``) or for every region (``*``) by a commander; each change is a
-  ``revisions`` row.
+  ``revisions`` row. A rule's ``version`` is its ETag: replacing a rule that exists
+  needs ``If-Match`` with the version it was read at (services/versions.py), so two
+  commanders cannot overwrite each other's rule unseen.
 * Alerts for late and missing reports are *computed* from the submissions at the time
   of asking, not stored as ``warning_signals``: a missing report's alert must vanish
   the moment the report arrives, and the warning-signal vocabulary (aberration and
@@ -36,6 +38,7 @@ from fangkong.core.rules import timeliness as rules
 from fangkong.core.rules.timeliness import DeadlineRule, Evaluation, Submission
 from fangkong.services.auth import authorize
 from fangkong.services.errors import Forbidden, Invalid, NotFound
+from fangkong.services.versions import UNCHECKED, IfMatch, check_preconditions, etag, locked_write
 from fangkong.store import models as m
 
 S = m.ReportSubmissionRow
@@ -138,27 +141,43 @@ def _check_key(conn: Connection, key: str) -> None:
         raise NotFound(f"no region with code {key!r}", field="key")
 
 
+def _stored_dict(row: Any) -> dict[str, Any]:
+    """A configured rule as stored: the rule, who set it and when, its version and ETag."""
+    return _rule_dict(
+        row.region_code,
+        _rule_of(row),
+        actor=row.actor,
+        updated_at=_aware(row.updated_at).isoformat(),
+        version=row.version,
+        etag=etag(row.version),
+    )
+
+
 def list_deadlines(engine: Engine, actor: Actor) -> dict[str, Any]:
-    """The configured rules and the built-in defaults they override."""
+    """The configured rules (each with its ETag) and the built-in defaults they
+    override."""
     authorize(actor, Permission.READ_AGGREGATE)
     with engine.connect() as conn:
         rows = conn.execute(select(DL).order_by(DL.region_code)).all()
     return {
-        "items": [
-            _rule_dict(
-                r.region_code,
-                _rule_of(r),
-                actor=r.actor,
-                updated_at=_aware(r.updated_at).isoformat(),
-            )
-            for r in rows
-        ],
+        "items": [_stored_dict(r) for r in rows],
         "defaults": [
             _rule_dict(rules.level_key(lv), rules.default_rule(lv), source="default")
             for lv in RegionLevel
         ],
         "order": "region code, then @level, then *, then the built-in default",
     }
+
+
+def get_deadline(engine: Engine, actor: Actor, key: str) -> dict[str, Any]:
+    """The rule configured for ``key``, with its version and ETag (NotFound when none
+    is: the lookup order then applies a broader rule or the default)."""
+    authorize(actor, Permission.READ_AGGREGATE)
+    with engine.connect() as conn:
+        row = conn.execute(select(DL).where(DL.region_code == key)).first()
+    if row is None:
+        raise NotFound(f"no deadline rule for {key!r}", field="key")
+    return _stored_dict(row)
 
 
 def _may_configure(actor: Actor, key: str, tree: RegionTree) -> None:
@@ -184,9 +203,17 @@ def set_deadline(
     timezone: str = rules.DEFAULT_TIMEZONE,
     urgent_limit_minutes: int | None = None,
     reason: str = "",
+    if_match: IfMatch = UNCHECKED,
+    if_none_match: str | None = None,
 ) -> dict[str, Any]:
-    """Create or replace the rule of ``key`` (a region code, ``@level`` or ``*``)."""
-    with engine.begin() as conn:
+    """Create or replace the rule of ``key`` (a region code, ``@level`` or ``*``).
+
+    Replacing a rule that exists needs ``if_match`` naming its current version
+    (PreconditionRequired without, PreconditionFailed when someone changed it since);
+    a new rule is created without one (``if_none_match="*"``: only if none exists).
+    Checked after the caller's authority, in the transaction holding the rule's lock.
+    The result has ``result``: ``created`` or ``updated``."""
+    with locked_write(engine) as conn:
         _check_key(conn, key)
         _may_configure(actor, key, tree)
         level = None
@@ -199,8 +226,21 @@ def set_deadline(
             rule = DeadlineRule(due_time, day_offset, timezone, limit).check()
         except rules.InvalidRule as exc:
             raise Invalid(str(exc), field="rule") from exc
-        old = conn.execute(select(DL).where(DL.region_code == key)).first()
+        query = select(DL).where(DL.region_code == key)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        old = conn.execute(query).first()
+        check_preconditions(
+            None if old is None else old.version,
+            if_match=if_match,
+            if_none_match=if_none_match,
+            what=f"the deadline rule {key}",
+            last_change=(
+                "" if old is None else f", last set by {old.actor} at {_aware(old.updated_at)}"
+            ),
+        )
         stamp = _now()
+        version = 1 if old is None else old.version + 1
         values = {
             "due_time": rule.due_time,
             "day_offset": rule.day_offset,
@@ -208,6 +248,7 @@ def set_deadline(
             "urgent_limit_minutes": rule.urgent_limit_minutes,
             "actor": actor.username,
             "updated_at": stamp,
+            "version": version,
         }
         if old is None:
             conn.execute(insert(DL).values(region_code=key, **values))
@@ -225,7 +266,15 @@ def set_deadline(
                 created_at=stamp,
             )
         )
-    return _rule_dict(key, rule, actor=actor.username, updated_at=stamp.isoformat())
+    return _rule_dict(
+        key,
+        rule,
+        actor=actor.username,
+        updated_at=stamp.isoformat(),
+        version=version,
+        etag=etag(version),
+        result="created" if old is None else "updated",
+    )
 
 
 def _describe(rule: DeadlineRule) -> str:

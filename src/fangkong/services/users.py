@@ -19,6 +19,10 @@ Who may manage whom (enforced here, not in the API, so the CLI obeys the same ru
   that jurisdiction;
 * every user may issue and revoke tokens for their own account;
 * nobody else manages users.
+
+An account's ``version`` counts its changes (enabling, disabling) and is its ETag: an
+administrator changes an account only from the version they read (``If-Match``,
+services/versions.py), so that two administrators cannot undo each other unseen.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from fangkong.core.access import WORLD, Actor, Role
 from fangkong.core.regions import RegionTree
 from fangkong.services.auth import SESSION_MARK
 from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
+from fangkong.services.versions import UNCHECKED, IfMatch, check_preconditions, etag, locked_write
 from fangkong.store import models as m
 
 U = m.UserRow
@@ -67,10 +72,15 @@ class UserInfo:
     jurisdiction: str
     active: bool
     created_at: datetime
+    version: int = 1
 
     @property
     def actor(self) -> Actor:
         return Actor(self.username, self.role, self.jurisdiction)
+
+    @property
+    def etag(self) -> str:
+        return etag(self.version)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +91,7 @@ class UserInfo:
             "jurisdiction": self.jurisdiction,
             "active": self.active,
             "created_at": _aware(self.created_at).isoformat(),
+            "version": self.version,
         }
 
 
@@ -122,6 +133,7 @@ def _user(row: Any) -> UserInfo:
         row.jurisdiction,
         bool(row.active),
         _aware(row.created_at),
+        int(row.version),
     )
 
 
@@ -325,30 +337,71 @@ def user_count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(U)).scalar_one())
 
 
-def set_active(engine: Engine, actor: Actor, username: str, active: bool) -> UserInfo:
+def set_active(
+    engine: Engine,
+    actor: Actor,
+    username: str,
+    active: bool,
+    *,
+    if_match: IfMatch = UNCHECKED,
+) -> UserInfo:
     """Enable or disable an account (admins only). A disabled user cannot log in and
-    their tokens and sessions stop working at once."""
+    their tokens and sessions stop working at once.
+
+    ``if_match`` names the account's version the change was made from
+    (PreconditionRequired without one, PreconditionFailed when the account changed
+    since); the command line passes :data:`UNCHECKED`. Every call adds one to the
+    version, so a second administrator's stale edit is refused."""
     if actor.role is not Role.ADMIN:
         raise Forbidden(f"{actor.username} ({actor.role.value}) may not disable users")
-    user = get_user(engine, username)
-    with engine.begin() as conn:
-        conn.execute(update(U).where(U.id == user.id).values(active=active))
-    return get_user_by_id(engine, user.id)
+    name = normalise_username(username)
+    with locked_write(engine) as conn:
+        query = select(U).where(U.username == name)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"no user {name!r}", field="username")
+        check_preconditions(
+            row.version,
+            if_match=if_match,
+            what=f"the account {name!r}",
+            last_change=f" ({'active' if row.active else 'disabled'})",
+        )
+        conn.execute(update(U).where(U.id == row.id).values(active=active, version=U.version + 1))
+    return get_user_by_id(engine, row.id)
 
 
-def authenticate(
+#: Why a login failed (recorded in the audit log; never shown to the caller, who gets
+#: the same answer whatever the reason).
+UNKNOWN_USER = "unknown_user"
+DISABLED = "disabled"
+WRONG_PASSWORD = "wrong_password"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginCheck:
+    """The outcome of checking a username and password: the user, or why not."""
+
+    user: UserInfo | None
+    #: :data:`UNKNOWN_USER`, :data:`DISABLED` or :data:`WRONG_PASSWORD`; None on success.
+    failure: str | None = None
+
+
+def check_login(
     engine: Engine, username: str, password: str, hasher: PasswordHasher = PASSWORD_HASHER
-) -> UserInfo | None:
-    """The active user with this name and password, or None. Takes the same time for
-    unknown, disabled and existing users; rehashes a hash made with old parameters."""
+) -> LoginCheck:
+    """Check a login: the active user with this name and password, or the reason it
+    failed. Takes the same time for unknown, disabled and existing users (a password is
+    verified in every case); rehashes a hash made with old parameters."""
     name = normalise_username(username)
     with engine.connect() as conn:
         row = conn.execute(select(U).where(U.username == name)).first()
     if row is None or not row.active:
         _burn_time(password, hasher)
-        return None
+        return LoginCheck(None, UNKNOWN_USER if row is None else DISABLED)
     if not verify_password(row.password_hash, password, hasher):
-        return None
+        return LoginCheck(None, WRONG_PASSWORD)
     if hasher.check_needs_rehash(row.password_hash):
         with engine.begin() as conn:
             conn.execute(
@@ -356,7 +409,14 @@ def authenticate(
                 .where(U.id == row.id)
                 .values(password_hash=hash_password(password, hasher))
             )
-    return _user(row)
+    return LoginCheck(_user(row))
+
+
+def authenticate(
+    engine: Engine, username: str, password: str, hasher: PasswordHasher = PASSWORD_HASHER
+) -> UserInfo | None:
+    """The active user with this name and password, or None (:func:`check_login`)."""
+    return check_login(engine, username, password, hasher).user
 
 
 # --- API tokens ---------------------------------------------------------------------------

@@ -187,6 +187,8 @@ class UserRow(Base):
     jurisdiction: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Write counter of the account (enabled/disabled): its ETag (optimistic concurrency).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ApiTokenRow(Base):
@@ -348,6 +350,8 @@ class ReportingDeadlineRow(Base):
     urgent_limit_minutes: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Write counter: one more on every change; the rule's ETag (optimistic concurrency).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ReportSubmissionRow(Base):
@@ -837,6 +841,24 @@ class AuditChainHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_id: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRow(Base):
+    """How far the chain was verified (one row, ``id`` 1): the last entry verified and
+    its hash, when, and the last *full* verification. The console checks only the
+    entries after the checkpoint (re-hashing the checkpoint entry itself:
+    ``core.privacy.audit_log.check_checkpoint``); ``fangkong audit verify`` walks all.
+    Not an audited table: a verification writes nothing of the product's."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: 0 and 64 zeros until a verification passes.
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    full_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    full_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # --- end Audit ---

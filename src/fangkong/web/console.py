@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -400,7 +400,10 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
         c = signed_in(request, "zh")
         if not isinstance(c, Console):
             return c
-        found = import_report(engine, import_id, actor=c.actor, limit=1, tree=c.tree)
+        # The report's access rule and file name only: no issue value is shown here.
+        found = import_report(
+            engine, import_id, actor=c.actor, limit=1, tree=c.tree, personal=False
+        )
         name = found.get("reject_file")
         folder = (Path(settings.var_dir) / "rejects").resolve()
         path = Path(name).resolve() if name else None
@@ -731,9 +734,15 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
         date_from: str | None = None,
         date_to: str | None = None,
         offset: int = 0,
+        verify: str | None = None,
     ) -> Response:
         """The audit log (``READ_AUDIT``: administrators): the chain's verification,
-        then the entries, newest first, filtered by actor, action and UTC dates."""
+        then the entries, newest first, filtered by actor, action and UTC dates.
+
+        The verification is incremental (the entries since the checkpoint, and the
+        checkpoint entry re-hashed: ``services.audit.verify_incremental``), so that a
+        look at a long log stays cheap; ``verify=full`` (the page's button) walks the
+        whole chain."""
         c = signed_in(request, lang)
         if not isinstance(c, Console):
             return c
@@ -752,7 +761,8 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
                 offset=start,
             )
         )
-        report = asvc.verify(engine) if listing is not None else None
+        full = verify == "full"
+        checked = asvc.check_for(engine, c.actor, full=full) if listing is not None else None
         filters = {
             k: v
             for k, v in (
@@ -777,7 +787,14 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
             "audit",
             listing=listing,
             error=error,
-            report=report,
+            report=checked.report if checked else None,
+            checked=checked,
+            checked_at=_utc_seconds(checked.checked_at) if checked else "",
+            full_at=(
+                _utc_seconds(checked.checkpoint.full_verified_at)
+                if checked and checked.checkpoint and checked.checkpoint.full_verified_at
+                else ""
+            ),
             who=actor or "",
             action=action or "",
             date_from=date_from or "",
@@ -796,6 +813,11 @@ def install_console(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
         if listing is None:
             response.status_code = 403
         return response
+
+
+def _utc_seconds(moment: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS UTC``: when a verification ran."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _audit_summary(details: dict[str, Any]) -> str:

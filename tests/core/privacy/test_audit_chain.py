@@ -13,6 +13,7 @@ from fangkong.core.privacy.audit_log import (
     GENESIS,
     ChainEntry,
     canonical_json,
+    check_checkpoint,
     entry_hash,
     recomputed_hash,
     utc_text,
@@ -195,3 +196,73 @@ def test_any_changed_field_of_any_entry_is_detected(
     entries[k] = dataclasses.replace(entries[k], **{name: replacement})
     problem = verify_chain(entries).problem
     assert problem is not None and problem.entry_id == k + 1
+
+
+# --- incremental verification from a checkpoint ---------------------------------------------
+
+
+def test_verifying_from_a_checkpoint_checks_only_the_new_entries() -> None:
+    entries = chain(10)
+    cp = entries[5]  # entry 6, verified earlier
+    assert check_checkpoint(cp, (6, cp.hash)) is None
+    report = verify_chain(entries[6:], start=(6, cp.hash), head=(10, entries[-1].hash))
+    assert report.ok and report.first_id == 6 and report.last_id == 10
+    assert report.entries == 5  # the checkpoint entry, re-hashed, and the 4 new ones
+    nothing_new = verify_chain([], start=(10, entries[-1].hash), head=(10, entries[-1].hash))
+    assert nothing_new.ok and nothing_new.last_id == 10 and nothing_new.entries == 1
+
+
+def test_a_checkpoint_entry_changed_is_found() -> None:
+    entries = chain(10)
+    cp = entries[5]
+    edited = dataclasses.replace(cp, actor="nobody")
+    problem = check_checkpoint(edited, (6, cp.hash))
+    assert problem is not None and problem.kind == "edited" and problem.entry_id == 6
+    rewritten = rehashed(cp, actor="nobody")  # consistent with itself, not with the past
+    problem = check_checkpoint(rewritten, (6, cp.hash))
+    assert problem is not None and problem.kind == "checkpoint"
+    problem = check_checkpoint(None, (6, cp.hash))  # deleted
+    assert problem is not None and problem.kind == "checkpoint" and "missing" in problem.detail
+    problem = check_checkpoint(entries[6], (6, cp.hash))  # another entry in its place
+    assert problem is not None and problem.kind == "checkpoint"
+
+
+def test_new_entries_changed_after_a_checkpoint_are_found() -> None:
+    entries = chain(10)
+    cp = entries[5]
+    tampered = [*entries[6:8], dataclasses.replace(entries[8], details="{}"), entries[9]]
+    report = verify_chain(tampered, start=(6, cp.hash), head=(10, entries[-1].hash))
+    assert report.problem is not None and report.problem.kind == "edited"
+    assert report.problem.entry_id == 9
+    # a new entry that does not follow the checkpoint (the checkpoint's successor replaced)
+    replaced = [rehashed(entries[6], prev_hash="f" * 64), *entries[7:]]
+    report = verify_chain(replaced, start=(6, cp.hash), head=(10, entries[-1].hash))
+    assert report.problem is not None and report.problem.kind == "link"
+    # the tail cut off after the checkpoint
+    report = verify_chain(entries[6:8], start=(6, cp.hash), head=(10, entries[-1].hash))
+    assert report.problem is not None and report.problem.kind == "head"
+
+
+def test_an_old_entry_edited_is_missed_from_a_checkpoint_but_found_in_full() -> None:
+    """Why the full verification stays: an entry before the checkpoint edited in place
+    (hash left alone) breaks only its own hash and its successor's link, both before the
+    checkpoint."""
+    entries = chain(10)
+    entries[2] = dataclasses.replace(entries[2], actor="nobody")
+    cp = entries[5]
+    assert check_checkpoint(cp, (6, cp.hash)) is None
+    assert verify_chain(entries[6:], start=(6, cp.hash), head=(10, entries[-1].hash)).ok
+    full = verify_chain(entries, head=(10, entries[-1].hash))
+    assert full.problem is not None and full.problem.kind == "edited"
+    assert full.problem.entry_id == 3
+
+
+def test_a_full_walk_checks_the_checkpoint_like_an_anchor() -> None:
+    entries = chain(8)
+    head = (8, entries[-1].hash)
+    assert verify_chain(entries, head=head, checkpoint=(6, entries[5].hash)).ok
+    rewritten = verify_chain(entries, head=head, checkpoint=(6, "a" * 64))
+    assert rewritten.problem is not None
+    assert (rewritten.problem.entry_id, rewritten.problem.kind) == (6, "checkpoint")
+    cut = verify_chain(entries[:4], head=(4, entries[3].hash), checkpoint=(6, entries[5].hash))
+    assert cut.problem is not None and (cut.problem.entry_id, cut.problem.kind) == (6, "checkpoint")

@@ -182,5 +182,15 @@ def get_import(
     import_id: Id,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
+    personal: Annotated[
+        bool,
+        Query(description="false: mask personal values of a line-list import for anyone"),
+    ] = True,
 ) -> dict[str, Any]:
-    return import_report(engine, import_id, actor=actor, limit=limit, offset=offset, tree=tree)
+    """Issue values of a case line-list import that may be personal fields are shown
+    only to callers with ``read_personal`` (each such answer is an
+    ``import.read_personal`` audit entry); for the others they are ``null`` with
+    ``masked: true``."""
+    return import_report(
+        engine, import_id, actor=actor, limit=limit, offset=offset, tree=tree, personal=personal
+    )

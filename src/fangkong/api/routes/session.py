@@ -14,6 +14,14 @@ bad credentials, 403 CSRF, 415, 422, 429).
 Failed logins are throttled per (username, client address): 10 in 15 minutes
 (``login_max_failures``, ``login_window_seconds``), then
 429 with ``Retry-After`` (OWASP Authentication Cheat Sheet, "Login Throttling").
+
+Every refused login, JSON or form, is recorded in the audit log as
+``session.login_failed`` with the username attempted, the client address and the
+reason — ``unknown_user``, ``wrong_password``, ``disabled``, ``throttled`` or ``csrf``
+— but never the password (OWASP Logging Cheat Sheet: authentication failures are
+logged, secrets are not). Of the attempts refused during one lockout only the first is
+recorded, so that hammering a locked account cannot flood the log. A successful login
+is recorded by its own write (``session.login``, actor the user).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from fangkong.api.auth import (
 from fangkong.api.deps import get_settings
 from fangkong.api.problems import Problem
 from fangkong.core.access import ROLE_PERMISSIONS, Actor
+from fangkong.services import audit as audit_svc
 from fangkong.services import users as user_svc
 from fangkong.services.auth import (
     CSRF_FIELD,
@@ -71,6 +80,8 @@ class UserOut(BaseModel):
     jurisdiction: str
     active: bool
     created_at: datetime
+    #: The account's version (its ETag is ``"<version>"``; ``PATCH`` needs it).
+    version: int
 
 
 class SessionOut(BaseModel):
@@ -191,9 +202,25 @@ async def login(
     next_path = safe_next(next_raw)
     html = is_form and _wants_html(request)
     signer = signer_of(request)
+    username = user_svc.normalise_username(credentials.username)
+    client = _client(request)
+    via = "form" if is_form else "json"
+
+    async def refused(reason: str, retry_after: int | None = None) -> None:
+        await run_in_threadpool(
+            audit_svc.record_failed_login,
+            request.app.state.engine,
+            username=username,
+            client=client,
+            reason=reason,
+            via=via,
+            retry_after=retry_after,
+        )
+
     if is_form:
         nonce = request.cookies.get(LOGIN_NONCE_COOKIE)
         if not nonce or not signer.check_csrf(csrf, login_binding(nonce)):
+            await refused("csrf")
             if html:
                 return _back_to_login("csrf", next_path)
             raise Problem(
@@ -202,11 +229,13 @@ async def login(
                 "missing or invalid CSRF token: load /login and "
                 "submit its form, or log in with JSON",
             )
-    username = user_svc.normalise_username(credentials.username)
     limiter = limiter_of(request)
-    client = _client(request)
     wait = limiter.retry_after(username, client)
     if wait:
+        if limiter.first_refusal(username, client, wait):
+            await refused("throttled", wait)
+        else:
+            request.state.audit_quiet = True  # this lockout's first refusal is recorded
         if html:
             return _back_to_login("throttled", next_path, retry_after=str(wait))
         raise Problem(
@@ -216,11 +245,16 @@ async def login(
             headers={"Retry-After": str(wait)},
             retry_after=wait,
         )
-    user = await run_in_threadpool(
-        user_svc.authenticate, request.app.state.engine, credentials.username, credentials.password
+    check = await run_in_threadpool(
+        user_svc.check_login,
+        request.app.state.engine,
+        credentials.username,
+        credentials.password,
     )
+    user = check.user
     if user is None:
         limiter.failed(username, client)
+        await refused(check.failure or user_svc.WRONG_PASSWORD)
         if html:
             return _back_to_login("invalid", next_path)
         raise unauthorized("invalid username or password")

@@ -1,13 +1,18 @@
 """``/api/v1/timeliness``: reporting accountability (signed in): the scorecard of daily
 reports per region and period, late/missing alerts, deadline rules, and urgent event
-reports timed against the 1-hour/2-hour limits. See services/timeliness.py."""
+reports timed against the 1-hour/2-hour limits. See services/timeliness.py.
+
+A deadline rule is edited with optimistic concurrency (services/versions.py): its GET
+(and each item of the list) gives its ETag; ``PUT`` of a rule that exists needs
+``If-Match`` with it (428 without, 412 when someone changed the rule since, with the
+current ETag); a new rule is created without one."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
@@ -100,15 +105,39 @@ def deadlines(
     return svc.list_deadlines(engine, actor)
 
 
-@router.put("/deadlines/{key}", summary="Set the rule of a region, @level or *")
+@router.get("/deadlines/{key}", summary="The rule configured for a region, @level or *")
+def get_deadline(
+    engine: Annotated[Engine, Depends(get_engine)],
+    actor: Annotated[Actor, Depends(current_actor)],
+    key: Annotated[str, Path(pattern=KEY)],
+    response: Response,
+) -> dict[str, Any]:
+    found = svc.get_deadline(engine, actor, key)
+    response.headers["ETag"] = found["etag"]
+    response.headers["Cache-Control"] = "no-store"
+    return found
+
+
+@router.put(
+    "/deadlines/{key}",
+    summary="Set the rule of a region, @level or * (If-Match to replace one)",
+    responses={
+        201: {"description": "Created"},
+        412: {"description": "The rule changed since it was read (body: current ETag)"},
+        428: {"description": "If-Match is required to replace an existing rule"},
+    },
+)
 def put_deadline(
     engine: Annotated[Engine, Depends(get_engine)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
     actor: Annotated[Actor, Depends(current_actor)],
     key: Annotated[str, Path(pattern=KEY)],
     body: Annotated[DeadlineIn, Body()],
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=1024)] = None,
+    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> dict[str, Any]:
-    return svc.set_deadline(
+    stored = svc.set_deadline(
         engine,
         actor,
         tree,
@@ -118,7 +147,14 @@ def put_deadline(
         timezone=body.timezone,
         urgent_limit_minutes=body.urgent_limit_minutes,
         reason=body.reason,
+        if_match=if_match,
+        if_none_match=if_none_match,
     )
+    response.headers["ETag"] = stored["etag"]
+    response.headers["Cache-Control"] = "no-store"
+    if stored["result"] == "created":
+        response.status_code = 201
+    return stored
 
 
 @router.delete("/deadlines/{key}", status_code=204, summary="Remove a configured rule")

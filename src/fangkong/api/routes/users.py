@@ -3,6 +3,10 @@
 Who may do what is decided by ``fangkong.services.users`` (admins manage everyone,
 commanders create lower-ranked users inside their jurisdiction, every user manages
 their own tokens). A new token is returned once, in the response that creates it.
+
+An account is changed with optimistic concurrency (services/versions.py): ``GET`` of
+a user gives its ETag, ``PATCH`` needs ``If-Match`` with it (428 without, 412 when
+another administrator changed the account since, with the current ETag).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
@@ -106,25 +110,42 @@ def list_users(
     return {"items": [u.as_dict() for u in users], "total": len(users)}
 
 
-@router.get("/{username}", response_model=UserOut, summary="One user")
+@router.get("/{username}", response_model=UserOut, summary="One user, with its ETag")
 def get_user(
     username: Annotated[str, USERNAME],
+    response: Response,
     engine: Annotated[Engine, Depends(get_engine)],
     actor: Annotated[Actor, Depends(current_actor)],
 ) -> dict[str, Any]:
     if actor.role is not Role.ADMIN and svc.normalise_username(username) != actor.username:
         raise Forbidden(f"{actor.username} may only see their own account")
-    return svc.get_user(engine, username).as_dict()
+    user = svc.get_user(engine, username)
+    response.headers["ETag"] = user.etag
+    response.headers["Cache-Control"] = "no-store"
+    return user.as_dict()
 
 
-@router.patch("/{username}", response_model=UserOut, summary="Enable or disable a user")
+@router.patch(
+    "/{username}",
+    response_model=UserOut,
+    summary="Enable or disable a user (If-Match: the user's ETag)",
+    responses={
+        412: {"description": "The account changed since it was read (body: current ETag)"},
+        428: {"description": "If-Match is required"},
+    },
+)
 def patch_user(
     username: Annotated[str, USERNAME],
     body: UserPatch,
+    response: Response,
     engine: Annotated[Engine, Depends(get_engine)],
     actor: Annotated[Actor, Depends(current_actor)],
+    if_match: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> dict[str, Any]:
-    return svc.set_active(engine, actor, username, body.active).as_dict()
+    user = svc.set_active(engine, actor, username, body.active, if_match=if_match)
+    response.headers["ETag"] = user.etag
+    response.headers["Cache-Control"] = "no-store"
+    return user.as_dict()
 
 
 @router.post(

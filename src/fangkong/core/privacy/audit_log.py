@@ -36,9 +36,24 @@ with the entry and its kind: ``edited`` (content no longer matches its hash), ``
 replaced or inserted), ``reordered`` (it follows another entry), ``head`` (the last
 entry differs from the chain head kept beside the log: the tail was cut off, or
 entries were added behind the log's back), ``anchor`` (an entry differs from a hash
-recorded elsewhere earlier). An attacker able to rewrite the whole log *and* its head
+recorded elsewhere earlier), ``checkpoint`` (the entry a verification passed at earlier
+is missing or differs from its hash then). An attacker able to rewrite the whole log *and* its head
 consistently is detected only by an anchor: record the head hash that ``fangkong audit
 verify`` prints somewhere the database's administrators cannot write.
+
+**Incremental verification** (:func:`check_checkpoint`, ``start`` of
+:func:`verify_chain`). A *checkpoint* is the id and hash of the last entry of a chain
+that verified earlier. Verifying from a checkpoint re-hashes the checkpoint entry (its
+content must still give its hash, and that hash must still be the checkpoint's — a
+``checkpoint`` problem otherwise), then checks only the entries after it, linked to it.
+That catches any change to the new entries and to the checkpoint entry, a tail cut
+below the checkpoint, and a rewrite of the chain up to the checkpoint (the checkpoint
+entry's hash depends on every entry before it only through ``prev_hash``, so a rewrite
+consistent up to it changes its hash). What it cannot see is an entry before the
+checkpoint edited *without* rewriting the entries after it: that breaks the link of
+the next entry, which only a full verification walks. So full verification stays the
+proof; the incremental one is the cheap check between two of them. A full verification
+checks the checkpoint too (like an anchor: ``checkpoint`` of :func:`verify_chain`).
 """
 
 from __future__ import annotations
@@ -126,8 +141,8 @@ def recomputed_hash(entry: ChainEntry) -> str:
 @dataclass(frozen=True, slots=True)
 class ChainProblem:
     """The first thing found wrong: the entry (``id``) where it shows, its kind
-    (``edited``, ``gap``, ``link``, ``reordered``, ``head``, ``anchor``) and an
-    explanation."""
+    (``edited``, ``gap``, ``link``, ``reordered``, ``head``, ``anchor``,
+    ``checkpoint``) and an explanation."""
 
     entry_id: int
     kind: str
@@ -146,6 +161,9 @@ class ChainReport:
     last_id: int
     last_hash: str
     problem: ChainProblem | None
+    #: The first entry checked: 1 for a full verification; the checkpoint entry (which
+    #: is re-hashed) for an incremental one.
+    first_id: int = 1
 
     @property
     def ok(self) -> bool:
@@ -155,10 +173,36 @@ class ChainReport:
         return {
             "ok": self.ok,
             "entries": self.entries,
+            "first_id": self.first_id,
             "last_id": self.last_id,
             "last_hash": self.last_hash,
             "problem": self.problem.as_dict() if self.problem else None,
         }
+
+
+def check_checkpoint(entry: ChainEntry | None, checkpoint: tuple[int, str]) -> ChainProblem | None:
+    """The problem with the entry at ``checkpoint`` (``(id, hash)`` of the last entry
+    verified earlier), or None: it must exist, still match its own hash, and that hash
+    must still be the checkpoint's."""
+    entry_id, digest = checkpoint
+    if entry is None or entry.id != entry_id:
+        return ChainProblem(
+            entry_id,
+            "checkpoint",
+            f"entry {entry_id}, verified earlier, is missing: entries were removed",
+        )
+    if recomputed_hash(entry) != entry.hash:
+        return ChainProblem(
+            entry_id, "edited", f"entry {entry_id} does not match its hash: its content was changed"
+        )
+    if entry.hash != digest:
+        return ChainProblem(
+            entry_id,
+            "checkpoint",
+            f"entry {entry_id} differs from the hash verified earlier: "
+            "the log was rewritten up to here",
+        )
+    return None
 
 
 def verify_chain(
@@ -168,9 +212,20 @@ def verify_chain(
     head_after: tuple[int, str] | Callable[[], tuple[int, str] | None] | None = None,
     anchors: Mapping[int, str] | None = None,
     locate: Callable[[str], int | None] | None = None,
+    start: tuple[int, str] = (0, GENESIS),
+    checkpoint: tuple[int, str] | None = None,
 ) -> ChainReport:
     """Check ``entries`` (in ascending ``id`` order, as stored) and stop at the first
     problem.
+
+    ``start`` is the ``(id, hash)`` of the entry the first of ``entries`` must follow:
+    nothing (entry 0, :data:`GENESIS`) for a full verification, a checkpoint (see
+    :func:`check_checkpoint`, which the caller runs first) for an incremental one, which
+    then counts in ``entries`` and is ``first_id``. ``anchors`` must name entries after
+    ``start``. ``checkpoint`` (a full walk's) is the ``(id, hash)`` of the last entry a
+    verification passed earlier: checked like an anchor, but kept by the database, so a
+    rewrite of the log and its head up to that entry, or a tail cut below it, is found
+    without an anchor kept elsewhere (a ``checkpoint`` problem).
 
     ``head`` is the ``(last_id, last_hash)`` the log keeps beside itself, read before
     the entries; when entries may be appended while they are read, pass the head read
@@ -180,11 +235,12 @@ def verify_chain(
     with a given hash (to tell a reordering from a replacement). Streaming: memory does
     not grow with the log."""
     anchors = dict(anchors or {})
-    count = 0
-    last_id, last_hash = 0, GENESIS
+    count = 1 if start[0] > 0 else 0
+    last_id, last_hash = start
+    first_id = max(start[0], 1)
 
     def report(problem: ChainProblem | None) -> ChainReport:
-        return ChainReport(count, last_id, last_hash, problem)
+        return ChainReport(count, last_id, last_hash, problem, first_id)
 
     for entry in entries:
         expected = last_id + 1
@@ -227,6 +283,15 @@ def verify_chain(
                     f"entry {entry.id} does not match its hash: its content was changed",
                 )
             )
+        if checkpoint is not None and entry.id == checkpoint[0] and entry.hash != checkpoint[1]:
+            return report(
+                ChainProblem(
+                    entry.id,
+                    "checkpoint",
+                    f"entry {entry.id} differs from the hash verified earlier: "
+                    "the log was rewritten up to here",
+                )
+            )
         if entry.id in anchors and anchors.pop(entry.id) != entry.hash:
             return report(
                 ChainProblem(
@@ -241,6 +306,14 @@ def verify_chain(
     if anchors:
         first = min(anchors)
         return report(ChainProblem(first, "anchor", f"anchored entry {first} is missing"))
+    if checkpoint is not None and last_id < checkpoint[0]:
+        return report(
+            ChainProblem(
+                checkpoint[0],
+                "checkpoint",
+                f"entry {checkpoint[0]}, verified earlier, is missing: entries were removed",
+            )
+        )
     lower = head
     upper = head_after() if callable(head_after) else head_after
     if lower is None:

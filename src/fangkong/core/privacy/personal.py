@@ -25,6 +25,14 @@ so that age distributions remain usable.
 Dates of onset, confirmation, report and outcome stay visible: they are what the line
 list is read for (epidemic curves, delays), and they are already limited to the
 reader's jurisdiction.
+
+The same holds for the *issues* of a line-list import (the rejected or repaired cells
+of ``GET /api/v1/imports/{id}``): a value may be a personal field as the file had it.
+:func:`personal_issue` tells which: a value in a column that is not known to be
+harmless (:data:`NON_PERSONAL_CASE_COLUMNS`) — a personal field, the source column it
+came from (``age``, ``travel_history_location`` of the BEOutbreakPrepared list), a
+whole row (column ``*``), or a column the importer does not know (a JSON key such as
+``name``). Readers without ``READ_PERSONAL`` get it as :func:`masked_issue`.
 """
 
 from __future__ import annotations
@@ -32,10 +40,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fangkong.core.cases import CASE_FIELDS
 from fangkong.core.privacy.categories import UNKNOWN, age_category
 
 #: Fields of a case record that identify a person (see the module docstring).
 PERSONAL_CASE_FIELDS: tuple[str, ...] = ("age_years", "origin", "health_worker", "cluster_id")
+
+#: Source columns of the BEOutbreakPrepared list (``core.importing.case_beoutbreak``)
+#: that feed only fields which are not personal, and its place columns (the region,
+#: which every reader sees). ``age`` and ``travel_history_location`` feed personal
+#: fields and are not here.
+NON_PERSONAL_SOURCE_COLUMNS: frozenset[str] = frozenset(
+    {
+        "ID",
+        "date_onset_symptoms",
+        "date_confirmation",
+        "date_death_or_discharge",
+        "sex",
+        "outcome",
+        "country",
+        "province",
+        "city",
+    }
+)
+#: Columns of a line-list import whose issue values never identify a person.
+NON_PERSONAL_CASE_COLUMNS: frozenset[str] = (
+    frozenset(CASE_FIELDS) - frozenset(PERSONAL_CASE_FIELDS)
+) | NON_PERSONAL_SOURCE_COLUMNS
 
 
 def masked_case(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,4 +86,27 @@ def shown_case(case: Mapping[str, Any]) -> dict[str, Any]:
     """``case`` with every field, and an empty ``masked`` list."""
     out = dict(case)
     out["masked"] = []
+    return out
+
+
+def personal_issue(issue: Mapping[str, Any]) -> bool:
+    """Whether the value of an issue of a line-list import (``column``, ``value``) may
+    identify a person (see the module docstring); an empty value holds nothing."""
+    return bool(issue.get("value")) and issue.get("column") not in NON_PERSONAL_CASE_COLUMNS
+
+
+def masked_issue(issue: Mapping[str, Any]) -> dict[str, Any]:
+    """``issue`` with its value withheld (``None``) and ``masked`` true when it may be
+    personal (:func:`personal_issue`); otherwise as it is, ``masked`` false."""
+    out = dict(issue)
+    out["masked"] = personal_issue(issue)
+    if out["masked"]:
+        out["value"] = None
+    return out
+
+
+def shown_issue(issue: Mapping[str, Any]) -> dict[str, Any]:
+    """``issue`` with its value, and ``masked`` false."""
+    out = dict(issue)
+    out["masked"] = False
     return out
