@@ -82,12 +82,13 @@ def test_warming_requests_every_page_and_call_without_failure(app: FastAPI) -> N
     assert asyncio.run(publisher.step()) is False  # nothing new to publish
 
 
-def test_public_readers_keep_the_published_version_until_the_next_is_ready(
+def test_readers_keep_the_published_version_until_the_next_is_ready_and_due(
     app: FastAPI, loaded: Engine, settings: Settings
 ) -> None:
     client = TestClient(app)
-    publisher = Publisher(app, app.state.public_cache, interval=0)
-    asyncio.run(publisher.step())
+    publisher = Publisher(app, app.state.public_cache, interval=3600)
+    assert asyncio.run(publisher.step()) is True  # the first publication is at once
+    first = app.state.public_cache.published
     before = client.get(OVERVIEW)
     old = hubei_cumulative(before.content)
     old_region = client.get(HUBEI).content
@@ -103,28 +104,19 @@ def test_public_readers_keep_the_published_version_until_the_next_is_ready(
     assert hubei_cumulative(client.get(OVERVIEW).content) > old
     client.cookies.clear()
 
+    assert asyncio.run(publisher.step()) is False  # not before the interval has passed
+    assert app.state.public_cache.published == first
+    publisher.interval = 0
     assert asyncio.run(publisher.step()) is True
     fresh = client.get(OVERVIEW)
     assert hubei_cumulative(fresh.content) > old and fresh.headers["etag"] != before.headers["etag"]
     assert client.get(HUBEI).content != old_region
 
 
-def test_a_new_version_waits_for_the_interval(
-    app: FastAPI, loaded: Engine, settings: Settings
-) -> None:
-    publisher = Publisher(app, app.state.public_cache, interval=3600)
-    assert asyncio.run(publisher.step()) is True  # the first publication is at once
-    first = app.state.public_cache.published
-    correct_hubei(loaded, settings, 7000)
-    assert asyncio.run(publisher.step()) is False
-    assert app.state.public_cache.published == first
-    publisher.interval = 0
-    assert asyncio.run(publisher.step()) is True
-    assert app.state.public_cache.published != first
-
-
 @pytest.fixture
 def served(loaded: Engine, settings: Settings) -> Iterator[TestClient]:
+    if loaded.dialect.name != "sqlite":  # the publisher's logic is the database's neither
+        pytest.skip("the background task is the same on PostgreSQL (tested above)")
     app = create_app(settings.model_copy(update={"publish_interval": 1.0}), loaded)
     with TestClient(app) as client:  # the lifespan starts the publisher
         yield client
