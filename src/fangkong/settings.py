@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     session_max_seconds: int = Field(default=8 * 3600, ge=60)
     #: ... and this long after its last request ("Idle Timeout").
     session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    #: Seconds a verified API token is accepted without asking the database again: the
+    #: longest a revocation or a disabled account made by another server process or the
+    #: CLI goes unnoticed (the process that made it notices at once). 0: always ask.
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     #: ``Secure`` flag on the session cookies; unset means "in production only".
     cookie_secure: bool | None = None
     #: Failed logins allowed per (username, client address) in ``login_window_seconds``.

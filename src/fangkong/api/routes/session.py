@@ -303,7 +303,9 @@ async def logout_form(
 
 
 @router.get("/me", response_model=MeOut, summary="The authenticated user")
-def me(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> dict[str, Any]:
+async def me(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> dict[str, Any]:
+    """``async``: nothing here blocks (the user was read by ``current_actor``), so the
+    answer costs no thread hand-off."""
     user: UserInfo = request.state.user
     session: Session | None = request.state.session
     signer = signer_of(request)
