@@ -17,7 +17,7 @@ import base64
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import Body, Depends, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -25,13 +25,14 @@ from starlette.concurrency import run_in_threadpool
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
 from fangkong.api.params import Offset
 from fangkong.api.problems import Problem, json_pointer
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.cases import Classification, Outcome, Severity, Sex
 from fangkong.core.regions import RegionTree
 from fangkong.services import cases as svc
 from fangkong.services import export as export_svc
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+router = ApiRouter(prefix="/api/v1/cases", tags=["cases"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 PERSONAL = Query(
     description="Include the personal fields when the role may see them (audited); "
@@ -134,9 +135,9 @@ async def list_cases(
     offset: Offset = 0,
     personal: Annotated[bool, PERSONAL] = True,
 ) -> CasePage:
-    """``async`` with the query and the validation of the page in one thread-pool call
-    (a plain ``def`` route costs two: the route, then FastAPI's validation of what it
-    returned; the page returned here is already a ``CasePage``)."""
+    # ``async`` with the query and the validation of the page in one thread-pool call
+    # (a plain ``def`` route costs two: the route, then FastAPI's validation of what it
+    # returned; the page returned here is already a ``CasePage``).
 
     def page() -> CasePage:
         items, total = svc.list_cases(

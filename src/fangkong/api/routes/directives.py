@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, File, Query, UploadFile
+from fastapi import Body, Depends, File, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
@@ -18,12 +18,13 @@ from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.params import MAX_INT, Id, Offset
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import directives as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/directives", tags=["directives"])
+router = ApiRouter(prefix="/api/v1/directives", tags=["directives"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 
 

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -29,13 +29,14 @@ from fangkong.api.deps import (
 from fangkong.api.limits import MAX_UPLOAD_BYTES
 from fangkong.api.params import Id, Offset
 from fangkong.api.problems import Problem
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
 from fangkong.services import daily_import
 from fangkong.services.import_reports import import_report
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = ApiRouter(prefix="/api/v1/imports", tags=["imports"])
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 

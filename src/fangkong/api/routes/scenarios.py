@@ -13,19 +13,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine
 from fangkong.api.problems import Problem
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor, Permission, has_permission
 from fangkong.core.epi import seir
 from fangkong.services import scenarios as svc
 from fangkong.services.errors import Invalid
 
-router = APIRouter(prefix="/api/v1/scenarios", tags=["analytics"])
+router = ApiRouter(prefix="/api/v1/scenarios", tags=["analytics"])
 
 
 class _Strict(BaseModel):
