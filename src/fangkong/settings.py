@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     port: int = 8000
     #: Server processes for ``fangkong serve`` (each with its own connection pool).
     workers: int = Field(default=1, ge=1, le=64)
+    #: Threads per server process running the blocking work of requests (database
+    #: queries, page builds); more contend for the GIL (see ``fangkong.api.threads``).
+    threads: int = Field(default=8, ge=1, le=256)
     #: Addresses of the reverse proxies whose ``X-Forwarded-For`` and
     #: ``X-Forwarded-Proto`` ``fangkong serve`` trusts (uvicorn ``forwarded_allow_ips``;
     #: comma-separated, ``*`` for any: only when nothing else can reach the port).

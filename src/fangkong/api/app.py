@@ -40,6 +40,7 @@ from fangkong.api.routes import timeliness as timeliness_routes
 from fangkong.api.routes import users as user_routes
 from fangkong.api.routes import warnings as warning_routes
 from fangkong.api.security_headers import install_security_headers
+from fangkong.api.threads import configure_threads
 from fangkong.api.timing import install_server_timing
 from fangkong.settings import Settings
 from fangkong.store.db import make_engine
@@ -53,7 +54,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     the_engine = engine if engine is not None else make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        configure_threads(app_, settings)
         yield
         if owns_engine:
             the_engine.dispose()

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.problems import Problem
 from fangkong.api.routing import ApiRouter
+from fangkong.api.threads import run_long
 from fangkong.core.access import Actor
 from fangkong.core.importing.reading import load_json
 from fangkong.core.regions import RegionTree
@@ -122,7 +122,8 @@ async def post_bulletin(
         text = svc.decode(data)
     if not text.strip():
         raise Invalid("the bulletin text is empty", field="text")
-    return await run_in_threadpool(
+    return await run_long(
+        request,
         svc.import_bulletin,
         engine,
         settings,
