@@ -522,6 +522,8 @@ class TokenCache:
     def cached(self, token: str, *, now: datetime | None = None) -> UserInfo | None:
         """The user of a token verified recently (no database access; safe to call
         on the event loop), or None when the database must be asked."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > TOKEN_MAX_LENGTH:
+            return None
         entry = self._entries.get(token_digest(token))
         if (
             entry is None
