@@ -13,7 +13,9 @@
 #   metric load_p99_ms N      (99th percentile latency seen by the clients, ms)
 # Exits 1 when any request failed.
 # Usage: bench/load.sh [duration_seconds=60] [connections=1000] [national|small|demo]
-set -euo pipefail
+set -Eeuo pipefail
+# A failing step names itself (set -e alone would end the run without a word).
+trap 'echo "bench/load.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 DURATION="${1:-60}"
 CONNECTIONS="${2:-1000}"

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     port: int = 8000
     #: Server processes for ``fangkong serve`` (each with its own connection pool).
     workers: int = Field(default=1, ge=1, le=64)
+    #: Threads per server process running the blocking work of requests (database
+    #: queries, page builds); more contend for the GIL (see ``fangkong.api.threads``).
+    threads: int = Field(default=8, ge=1, le=256)
     #: Addresses of the reverse proxies whose ``X-Forwarded-For`` and
     #: ``X-Forwarded-Proto`` ``fangkong serve`` trusts (uvicorn ``forwarded_allow_ips``;
     #: comma-separated, ``*`` for any: only when nothing else can reach the port).
@@ -49,6 +52,10 @@ class Settings(BaseSettings):
     session_max_seconds: int = Field(default=8 * 3600, ge=60)
     #: ... and this long after its last request ("Idle Timeout").
     session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    #: Seconds a verified API token is accepted without asking the database again: the
+    #: longest a revocation or a disabled account made by another server process or the
+    #: CLI goes unnoticed (the process that made it notices at once). 0: always ask.
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     #: ``Secure`` flag on the session cookies; unset means "in production only".
     cookie_secure: bool | None = None
     #: Failed logins allowed per (username, client address) in ``login_window_seconds``.

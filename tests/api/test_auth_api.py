@@ -16,6 +16,7 @@ from fangkong.core.access import CLI_ACTOR, WORLD, Role
 from fangkong.services import users as svc
 from fangkong.services.reference import region_tree
 from fangkong.settings import Settings
+from fangkong.store.db import make_engine
 
 PASSWORD = "correct horse battery"
 
@@ -119,6 +120,50 @@ def test_token_endpoints_issue_list_and_revoke(client: TestClient, engine: Engin
     revoked = client.delete(f"/api/v1/users/hubei.rep/tokens/{made.json()['id']}", headers=own)
     assert revoked.status_code == 200 and revoked.json()["revoked"] is True
     assert_problem(client.get("/api/v1/me", headers=own), 401)
+
+
+def test_cached_token_stops_at_once_when_its_user_is_disabled(
+    client: TestClient, engine: Engine
+) -> None:
+    add_user(engine, "ops", Role.ADMIN, WORLD)
+    add_user(engine, "hubei.rep", Role.REPORTER, "420000")
+    admin = bearer(engine, "ops")
+    reporter = bearer(engine, "hubei.rep")
+    assert client.get("/api/v1/me", headers=reporter).status_code == 200  # now cached
+    off = client.patch("/api/v1/users/hubei.rep", headers=admin, json={"active": False})
+    assert off.status_code == 200 and off.json()["active"] is False
+    assert_problem(client.get("/api/v1/me", headers=reporter), 401)
+    on = client.patch("/api/v1/users/hubei.rep", headers=admin, json={"active": True})
+    assert on.status_code == 200
+    assert client.get("/api/v1/me", headers=reporter).status_code == 200
+
+
+def test_token_revoked_by_another_process_stops_within_the_cache_ttl(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    """The documented bound: another server process (here a second engine, as the CLI
+    or the other workers use) revokes the token; this process accepts it from memory
+    for at most ``token_cache_seconds`` after it last read it from the database."""
+    add_user(engine, "ops", Role.ADMIN, WORLD)
+    token, info = svc.create_token(engine, CLI_ACTOR, "ops")
+    headers = {"Authorization": f"Bearer {token}"}
+    app_cache = client.app.state.token_cache  # type: ignore[attr-defined]
+    assert app_cache.ttl == settings.token_cache_seconds == svc.TOKEN_CACHE_SECONDS
+    moment = [0.0]
+    client.app.state.token_cache = svc.TokenCache(  # type: ignore[attr-defined]
+        engine, settings.token_cache_seconds, clock=lambda: moment[0]
+    )
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    other = make_engine(settings.database_url)
+    try:
+        svc.revoke_token(other, CLI_ACTOR, "ops", info.id)
+    finally:
+        other.dispose()
+    moment[0] = settings.token_cache_seconds - 0.1
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    moment[0] = settings.token_cache_seconds + 0.1
+    refused = assert_problem(client.get("/api/v1/me", headers=headers), 401)
+    assert "revoked" in refused["detail"]
 
 
 def test_admin_creates_users_and_errors_are_problems(client: TestClient, engine: Engine) -> None:

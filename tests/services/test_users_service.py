@@ -14,6 +14,7 @@ from fangkong.services import users as svc
 from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.services.reference import region_tree
 from fangkong.store import models as m
+from fangkong.store.db import make_engine
 
 PASSWORD = "correct horse battery"
 #: Cheap parameters, to make "old" hashes that the default hasher must replace.
@@ -233,3 +234,108 @@ def test_tokens_are_managed_by_admins_or_their_owner(engine: Engine, tree: Regio
         svc.create_token(engine, CLI_ACTOR, "owner")
     with pytest.raises(NotFound):
         svc.create_token(engine, CLI_ACTOR, "ghost")
+
+
+# --- the cache of verified tokens ----------------------------------------------------------
+
+
+class Clock:
+    """A monotonic clock the test moves by hand (the cache's TTL)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def other_process_engine(engine: Engine) -> Engine:
+    """A second engine on the same database: writes made through it are what another
+    server process or the CLI would do (this process's caches are not told)."""
+    return make_engine(engine.url.render_as_string(hide_password=False))
+
+
+def test_cache_answers_from_memory_until_the_ttl_bound(engine: Engine, tree: RegionTree) -> None:
+    user = make(engine, tree, "api.bot")
+    token, info = svc.create_token(engine, CLI_ACTOR, "api.bot")
+    clock = Clock()
+    cache = svc.TokenCache(engine, 5.0, clock=clock)
+    assert cache.cached(token) is None, "nothing is known before the first verification"
+    assert cache.verify(token) == user
+    assert cache.cached(token) == user and len(cache) == 1
+    assert token not in repr(cache._entries), "entries are keyed by the token's SHA-256"
+    other = other_process_engine(engine)
+    try:
+        svc.revoke_token(other, CLI_ACTOR, "api.bot", info.id)
+    finally:
+        other.dispose()
+    # Revoked elsewhere: accepted from memory for the rest of the TTL, never longer.
+    clock.now += 4.9
+    assert cache.verify(token) == user
+    clock.now += 0.2
+    assert cache.cached(token) is None
+    assert cache.verify(token) is None
+    assert svc.verify_token(engine, token) is None
+
+
+def test_revocation_and_disabling_in_this_process_take_effect_at_once(
+    engine: Engine, tree: RegionTree
+) -> None:
+    user = make(engine, tree, "api.bot")
+    token, info = svc.create_token(engine, CLI_ACTOR, "api.bot")
+    second, _ = svc.create_token(engine, CLI_ACTOR, "api.bot")
+    cache = svc.TokenCache(engine, 60.0, clock=Clock())
+    assert cache.verify(token) == user and cache.verify(second) == user
+    svc.set_active(engine, CLI_ACTOR, "api.bot", False)
+    assert cache.cached(token) is None
+    assert cache.verify(token) is None and cache.verify(second) is None
+    svc.set_active(engine, CLI_ACTOR, "api.bot", True)
+    assert cache.verify(token) == user and cache.verify(second) == user
+    svc.revoke_token(engine, CLI_ACTOR, "api.bot", info.id)
+    assert cache.verify(token) is None
+    assert cache.verify(second) == user, "only the revoked token stops working"
+
+
+def test_cached_token_expires_on_time(engine: Engine, tree: RegionTree) -> None:
+    make(engine, tree, "api.bot")
+    token, info = svc.create_token(engine, CLI_ACTOR, "api.bot", expires_days=1)
+    assert info.expires_at is not None
+    cache = svc.TokenCache(engine, 60.0, clock=Clock())
+    assert cache.verify(token) is not None
+    later = info.expires_at + timedelta(seconds=1)
+    assert cache.cached(token, now=later) is None
+    assert cache.verify(token, now=later) is None
+    assert cache.verify(token, now=info.expires_at - timedelta(seconds=1)) is not None
+
+
+def test_row_read_during_a_revocation_is_not_kept(engine: Engine, tree: RegionTree) -> None:
+    make(engine, tree, "api.bot")
+    token, info = svc.create_token(engine, CLI_ACTOR, "api.bot")
+
+    class RevokedWhileReading(svc.TokenCache):
+        """The revocation commits between the database read and keeping its row."""
+
+        def _read(self, token: str) -> tuple[svc.UserInfo, datetime | None] | None:
+            found = super()._read(token)
+            svc.revoke_token(self.engine, CLI_ACTOR, "api.bot", info.id)
+            return found
+
+    cache = RevokedWhileReading(engine, 60.0, clock=Clock())
+    assert cache.verify(token) is not None, "the request that raced the revocation"
+    assert len(cache) == 0 and cache.cached(token) is None
+    assert svc.TokenCache(engine, 60.0).verify(token) is None
+
+
+def test_cache_is_bounded_and_can_be_turned_off(engine: Engine, tree: RegionTree) -> None:
+    user = make(engine, tree, "api.bot")
+    tokens = [svc.create_token(engine, CLI_ACTOR, "api.bot")[0] for _ in range(3)]
+    clock = Clock()
+    small = svc.TokenCache(engine, 5.0, max_entries=2, clock=clock)
+    for token in tokens:
+        assert small.verify(token) == user
+        assert len(small) <= 2
+    off = svc.TokenCache(engine, 0.0, clock=clock)
+    assert off.verify(tokens[0]) == user and len(off) == 0
+    assert off.cached(tokens[0]) is None
+    assert small.verify("fk_unknown") is None and small.cached("fk_unknown") is None
+    assert small.verify("x" * 300) is None

@@ -42,6 +42,7 @@ from fangkong.api.routes import timeliness as timeliness_routes
 from fangkong.api.routes import users as user_routes
 from fangkong.api.routes import warnings as warning_routes
 from fangkong.api.security_headers import install_security_headers
+from fangkong.api.threads import configure_threads
 from fangkong.api.timing import install_server_timing
 from fangkong.api.warming import Publisher
 from fangkong.settings import Settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_threads(app, settings)
         task = None
         if settings.publish_interval > 0:
             publisher = Publisher(app, app.state.public_cache, settings.publish_interval)

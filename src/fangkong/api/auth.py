@@ -13,6 +13,12 @@ Credentials, in order:
 returns ``None`` for anonymous callers; ``require_permission(p)`` adds a role check.
 The region tree used for jurisdiction checks is loaded once per app
 (``region_tree_of``) and dropped by ``reset_region_tree`` after a reference reload.
+
+Cost per request: a bearer token verified in the last ``settings.token_cache_seconds``
+is accepted from the app's :class:`~fangkong.services.users.TokenCache` on the event
+loop, without a database query or a thread hand-off (revocation bound: see
+services/users.py); otherwise the database is asked in one thread-pool call, as it is
+for a session cookie (its record and its user in the same call).
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from fangkong.services.auth import (
     session_is_live,
 )
 from fangkong.services.reference import region_tree
-from fangkong.services.users import UserInfo
+from fangkong.services.users import TokenCache, UserInfo
 from fangkong.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -66,6 +72,7 @@ def install_auth(app: FastAPI, settings: Settings) -> None:
     )
     app.state.region_tree = None
     app.state.region_tree_lock = threading.Lock()
+    app.state.token_cache = TokenCache(app.state.engine, settings.token_cache_seconds)
     app.add_middleware(SessionRefreshMiddleware, settings=settings)
 
 
@@ -139,9 +146,13 @@ def reset_region_tree(app: FastAPI) -> None:
     app.state.region_tree = None
 
 
-def get_region_tree(request: Request) -> RegionTree:
-    """Dependency: the cached region tree."""
-    return region_tree_of(request.app)
+async def get_region_tree(request: Request) -> RegionTree:
+    """Dependency: the cached region tree (read in the thread pool the first time;
+    ``async`` so that the cached tree costs no thread hand-off)."""
+    tree: RegionTree | None = request.app.state.region_tree
+    if tree is not None:
+        return tree
+    return await run_in_threadpool(region_tree_of, request.app)
 
 
 def unauthorized(detail: str, error: str | None = None) -> Problem:
@@ -211,16 +222,29 @@ def renew_session(request: Request, session: Session) -> None:
         holder.append((cookie, signer.remaining(fresh)))
 
 
-def optional_session_user(request: Request) -> tuple[UserInfo | None, Session | None]:
-    """The active user of a valid session cookie and the session (pages; sync)."""
+def live_session_user(request: Request) -> tuple[UserInfo | None, Session | None]:
+    """The active user of a valid session cookie and the session, or (None, None).
+    Blocking (two queries); does not renew the session."""
     session = read_session(request)
     if session is None:
         return None, None
     user = user_svc.active_user(request.app.state.engine, session.user_id)
     if user is None:
         return None, None
-    renew_session(request, session)
     return user, session
+
+
+def optional_session_user(request: Request) -> tuple[UserInfo | None, Session | None]:
+    """The active user of a valid session cookie and the session (pages; sync)."""
+    user, session = live_session_user(request)
+    if user is not None and session is not None:
+        renew_session(request, session)
+    return user, session
+
+
+def token_cache_of(request: Request) -> TokenCache:
+    cache: TokenCache = request.app.state.token_cache
+    return cache
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -240,7 +264,6 @@ async def _authenticate(request: Request) -> UserInfo | None:
     cached: UserInfo | None = getattr(request.state, "user", None)
     if getattr(request.state, "auth_checked", False):
         return cached
-    engine = request.app.state.engine
     user: UserInfo | None = None
     method: Literal["token", "session"] | None = None
     session: Session | None = None
@@ -251,7 +274,11 @@ async def _authenticate(request: Request) -> UserInfo | None:
             raise unauthorized(
                 "the Authorization header must be 'Bearer <token>'", "invalid_request"
             )
-        user = await run_in_threadpool(user_svc.verify_token, engine, token.strip())
+        token = token.strip()
+        tokens = token_cache_of(request)
+        user = tokens.cached(token)
+        if user is None:
+            user = await run_in_threadpool(tokens.verify, token)
         if user is None:
             raise unauthorized(
                 "the bearer token is unknown, revoked or expired, or its user is disabled",
@@ -259,9 +286,7 @@ async def _authenticate(request: Request) -> UserInfo | None:
             )
         method = "token"
     else:
-        session = await run_in_threadpool(read_session, request)
-        if session is not None:
-            user = await run_in_threadpool(user_svc.active_user, engine, session.user_id)
+        user, session = await run_in_threadpool(live_session_user, request)
         if user is not None and session is not None:
             method = "session"
             if request.method not in SAFE_METHODS:

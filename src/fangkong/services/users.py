@@ -10,6 +10,16 @@ API tokens are 32 random bytes (``secrets.token_urlsafe``) behind the prefix ``f
 itself is shown once. A token stops working when revoked, when it expires, or when its
 user is disabled.
 
+The API verifies tokens through a :class:`TokenCache`: a token verified in the database
+is then accepted from memory for a few seconds (``Settings.token_cache_seconds``, 5 by
+default), which spares every authenticated request a database query. Expiry is checked
+at every use. A revocation or a change of a user's ``active`` flag made by
+:func:`revoke_token` or :func:`set_active` in the same process takes effect at once
+(:func:`forget_verified_tokens`); one made by another process — the other server
+workers, the CLI, a restore — takes effect there within that TTL at most. A new write
+that can invalidate a verified token (say, a change of role or jurisdiction) must call
+:func:`forget_verified_tokens` after its commit too.
+
 Who may manage whom (enforced here, not in the API, so the CLI obeys the same rule):
 
 * an ``admin`` creates users of every role anywhere and lists, disables and issues
@@ -30,6 +40,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -58,6 +72,8 @@ PASSWORD_MAX_LENGTH = 1024
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 TOKEN_PREFIX = "fk_"
 TOKEN_MAX_DAYS = 3650
+#: Longer strings are refused without a database lookup.
+TOKEN_MAX_LENGTH = 256
 
 #: Roles a commander may hand out (strictly below commander).
 COMMANDER_GRANTABLE = frozenset({Role.EPIDEMIOLOGIST, Role.REPORTER, Role.LOGISTICS, Role.VIEWER})
@@ -369,6 +385,7 @@ def set_active(
             last_change=f" ({'active' if row.active else 'disabled'})",
         )
         conn.execute(update(U).where(U.id == row.id).values(active=active, version=U.version + 1))
+    forget_verified_tokens(engine)
     return get_user_by_id(engine, row.id)
 
 
@@ -469,11 +486,11 @@ def create_token(
     return token, TokenInfo(int(token_id), user.username, label, created, expires, False)
 
 
-def verify_token(engine: Engine, token: str, *, now: datetime | None = None) -> UserInfo | None:
-    """The active user owning a valid (unrevoked, unexpired) token, or None."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 256:
+def _token_owner(engine: Engine, token: str) -> tuple[UserInfo, datetime | None] | None:
+    """The active user owning the unrevoked token, and the token's expiry (not checked
+    here); None for a malformed, unknown or revoked token or a disabled user."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > TOKEN_MAX_LENGTH:
         return None
-    moment = now or _now()
     with engine.connect() as conn:
         row = conn.execute(
             select(U, T.expires_at.label("token_expires_at"))
@@ -482,9 +499,129 @@ def verify_token(engine: Engine, token: str, *, now: datetime | None = None) -> 
         ).first()
     if row is None:
         return None
-    if row.token_expires_at is not None and _aware(row.token_expires_at) <= moment:
+    expires = _aware(row.token_expires_at) if row.token_expires_at is not None else None
+    return _user(row), expires
+
+
+def _unexpired(expires: datetime | None, now: datetime | None) -> bool:
+    return expires is None or expires > (now or _now())
+
+
+def verify_token(engine: Engine, token: str, *, now: datetime | None = None) -> UserInfo | None:
+    """The active user owning a valid (unrevoked, unexpired) token, or None. Always asks
+    the database; the API goes through :class:`TokenCache`."""
+    found = _token_owner(engine, token)
+    if found is None or not _unexpired(found[1], now):
         return None
-    return _user(row)
+    return found[0]
+
+
+# --- verified tokens kept in memory (see the module docstring) ----------------------------
+
+#: Seconds a verified token is accepted without asking the database again (default of
+#: ``Settings.token_cache_seconds``): the longest a revocation or a disabled account made
+#: by another process goes unnoticed by a server process.
+TOKEN_CACHE_SECONDS = 5.0
+#: Verified tokens one process keeps at most (stale ones are dropped first).
+TOKEN_CACHE_ENTRIES = 10_000
+
+#: Per engine, how many times tokens verified through it were invalidated. Kept per
+#: engine, not per cache, because the writers (:func:`set_active`, :func:`revoke_token`)
+#: know only the engine; every cache reading through that engine in this process sees
+#: the change. Weak keys: an engine that is dropped takes its counter with it.
+_EPOCHS: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+_EPOCHS_LOCK = threading.Lock()
+
+
+def _epoch(engine: Engine) -> int:
+    return _EPOCHS.get(engine, 0)
+
+
+def forget_verified_tokens(engine: Engine) -> None:
+    """Make every :class:`TokenCache` of ``engine`` in this process ask the database
+    again. Called after the commit of a change that can invalidate a token."""
+    with _EPOCHS_LOCK:
+        _EPOCHS[engine] = _EPOCHS.get(engine, 0) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    user: UserInfo
+    expires_at: datetime | None  # the token's own expiry, checked at every use
+    fresh_until: float  # clock reading after which the database is asked again
+    epoch: int  # the engine's invalidation count when the row was read
+
+
+class TokenCache:
+    """Tokens verified in the database, accepted from memory for ``ttl_seconds``.
+
+    Entries are keyed by the token's SHA-256 (the token itself is not kept). An entry
+    is used only while it is fresh, its token unexpired, and no invalidation
+    (:func:`forget_verified_tokens`) happened since its row was read; a row read while
+    an invalidation commits is not kept. Unknown or refused tokens are not remembered:
+    they are looked up every time. ``ttl_seconds=0`` turns the cache off."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        ttl_seconds: float = TOKEN_CACHE_SECONDS,
+        *,
+        max_entries: int = TOKEN_CACHE_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, _Verified] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def cached(self, token: str, *, now: datetime | None = None) -> UserInfo | None:
+        """The user of a token verified recently (no database access; safe to call
+        on the event loop), or None when the database must be asked."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > TOKEN_MAX_LENGTH:
+            return None
+        entry = self._entries.get(token_digest(token))
+        if (
+            entry is None
+            or entry.fresh_until <= self.clock()
+            or entry.epoch != _epoch(self.engine)
+            or not _unexpired(entry.expires_at, now)
+        ):
+            return None
+        return entry.user
+
+    def verify(self, token: str, *, now: datetime | None = None) -> UserInfo | None:
+        """:func:`verify_token`, answered from memory when possible (blocking)."""
+        user = self.cached(token, now=now)
+        if user is not None:
+            return user
+        epoch = _epoch(self.engine)
+        found = self._read(token)
+        if found is None:
+            return None
+        owner, expires = found
+        if self.ttl > 0:
+            entry = _Verified(owner, expires, self.clock() + self.ttl, epoch)
+            self._keep(token_digest(token), entry)
+        return owner if _unexpired(expires, now) else None
+
+    def _read(self, token: str) -> tuple[UserInfo, datetime | None] | None:
+        return _token_owner(self.engine, token)
+
+    def _keep(self, key: str, entry: _Verified) -> None:
+        with self._lock:
+            if _epoch(self.engine) != entry.epoch:
+                return  # invalidated while the row was read: it may be stale
+            if len(self._entries) >= self.max_entries:
+                moment = self.clock()
+                self._entries = {k: v for k, v in self._entries.items() if v.fresh_until > moment}
+                if len(self._entries) >= self.max_entries:
+                    self._entries = {}
+            self._entries[key] = entry
 
 
 def list_tokens(engine: Engine, actor: Actor, username: str) -> list[TokenInfo]:
@@ -519,6 +656,7 @@ def revoke_token(engine: Engine, actor: Actor, username: str, token_id: int) -> 
         done = conn.execute(
             update(T).where(T.id == token_id, T.user_id == user.id).values(revoked=True)
         )
+    forget_verified_tokens(engine)
     if done.rowcount == 0:
         raise NotFound(f"user {user.username!r} has no token {token_id}", field="token_id")
     return next(t for t in list_tokens(engine, actor, username) if t.id == token_id)

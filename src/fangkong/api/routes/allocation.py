@@ -8,19 +8,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
 from fangkong.api.params import MAX_INT, Id
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import allocation as svc
 from fangkong.services import shipments as ship_svc
 
-router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"])
-shipments_router = APIRouter(prefix="/api/v1/shipments", tags=["shipments"])
+router = ApiRouter(prefix="/api/v1/allocation", tags=["allocation"])
+shipments_router = ApiRouter(prefix="/api/v1/shipments", tags=["shipments"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 
 

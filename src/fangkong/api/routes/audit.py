@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from fangkong.api.auth import require_permission
 from fangkong.api.deps import get_engine
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor, Permission
 from fangkong.services import audit as svc
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = ApiRouter(prefix="/api/v1/audit", tags=["audit"])
 Auditor = Annotated[Actor, Depends(require_permission(Permission.READ_AUDIT))]
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy import Engine
 
 from fangkong.api.deps import get_engine, get_settings
+from fangkong.api.routing import ApiRouter
 from fangkong.services import breakdowns as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/regions", tags=["breakdowns"])
+router = ApiRouter(prefix="/api/v1/regions", tags=["breakdowns"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.problems import Problem
+from fangkong.api.routing import ApiRouter
+from fangkong.api.threads import run_long
 from fangkong.core.access import Actor
 from fangkong.core.importing.reading import load_json
 from fangkong.core.regions import RegionTree
@@ -26,7 +27,7 @@ from fangkong.services import bulletin_import as svc
 from fangkong.services.errors import Invalid
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = ApiRouter(prefix="/api/v1/imports", tags=["imports"])
 
 _OPTIONS = ("dry_run", "date", "region_code", "source", "filename")
 
@@ -121,7 +122,8 @@ async def post_bulletin(
         text = svc.decode(data)
     if not text.strip():
         raise Invalid("the bulletin text is empty", field="text")
-    return await run_in_threadpool(
+    return await run_long(
+        request,
         svc.import_bulletin,
         engine,
         settings,

@@ -19,7 +19,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import Body, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
@@ -27,13 +27,14 @@ from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_se
 from fangkong.api.params import MAX_INT, Id, Offset
 from fangkong.api.problems import Problem
 from fangkong.api.routes.opendata import JSON_RESPONSES, etag_matches
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import bulletins as svc
 from fangkong.services.errors import Invalid
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1", tags=["bulletins"])
+router = ApiRouter(prefix="/api/v1", tags=["bulletins"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 CACHE_CONTROL = "public, max-age=60"
 

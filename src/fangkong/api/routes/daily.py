@@ -16,19 +16,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Response
+from fastapi import Body, Depends, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.problems import Problem, json_pointer
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.core.reports import COUNT_FIELDS
 from fangkong.services import daily_reports as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/daily", tags=["daily reports"])
+router = ApiRouter(prefix="/api/v1/daily", tags=["daily reports"])
 
 EXAMPLE: dict[str, Any] = {
     "source": "fangkong",

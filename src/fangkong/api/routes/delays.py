@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import delays as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1", tags=["analytics"])
+router = ApiRouter(prefix="/api/v1", tags=["analytics"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 SOURCE = r"^[a-z0-9_-]{1,32}$"
 

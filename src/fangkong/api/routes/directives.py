@@ -10,20 +10,21 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, File, Query, UploadFile
+from fastapi import Body, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.params import MAX_INT, Id, Offset
+from fangkong.api.routing import ApiRouter
+from fangkong.api.threads import run_long
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import directives as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/directives", tags=["directives"])
+router = ApiRouter(prefix="/api/v1/directives", tags=["directives"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 
 
@@ -215,6 +216,7 @@ def cancel(
 
 @router.post("/{directive_id}/attachments", status_code=201, summary="Attach a file")
 async def attach(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
@@ -223,7 +225,8 @@ async def attach(
     file: Annotated[UploadFile, File(description="PDF, OFD, Office, image, CSV, text, ZIP")],
 ) -> dict[str, Any]:
     """Files up to 20 MB; the type is decided by the extension."""
-    result: dict[str, Any] = await run_in_threadpool(
+    result: dict[str, Any] = await run_long(
+        request,
         svc.add_attachment,
         engine,
         settings,

@@ -13,20 +13,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from fangkong.api.caching import cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.params import EARLIEST_DAY, LATEST_DAY
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import forecast as fc_svc
 from fangkong.services import nowcast as nc_svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/regions", tags=["analytics"])
+router = ApiRouter(prefix="/api/v1/regions", tags=["analytics"])
 
 
 @router.get("/{region_code}/forecast", summary="Forecast of daily new confirmed cases")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from sqlalchemy import Engine, text
 
 from fangkong import __version__
 from fangkong.api.deps import get_engine
+from fangkong.api.routing import ApiRouter
 from fangkong.store.migrate import current_revision
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = ApiRouter(prefix="/api/v1", tags=["health"])
 
 
 @router.get("/health", summary="Health check")

@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import Body, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.params import Day, Id
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import hospitals as svc
@@ -21,7 +22,7 @@ from fangkong.services import patients as patient_svc
 from fangkong.services import teams as team_svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/hospitals", tags=["hospitals"])
+router = ApiRouter(prefix="/api/v1/hospitals", tags=["hospitals"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 HOSPITAL = r"^[A-Za-z0-9_-]{1,24}$"
 BEDS = Field(default=0, ge=0, le=svc.MAX_BEDS)
@@ -363,7 +364,7 @@ def report_from_census(
 
 # --- medical teams and pairing (/api/v1/medical-teams) -------------------------------------
 
-teams_router = APIRouter(prefix="/api/v1/medical-teams", tags=["medical teams"])
+teams_router = ApiRouter(prefix="/api/v1/medical-teams", tags=["medical teams"])
 
 
 class MemberIn(BaseModel):

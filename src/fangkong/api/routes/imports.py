@@ -14,10 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import (
     current_actor,
@@ -29,13 +28,15 @@ from fangkong.api.deps import (
 from fangkong.api.limits import MAX_UPLOAD_BYTES
 from fangkong.api.params import Id, Offset
 from fangkong.api.problems import Problem
+from fangkong.api.routing import ApiRouter
+from fangkong.api.threads import run_long
 from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
 from fangkong.services import daily_import
 from fangkong.services.import_reports import import_report
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = ApiRouter(prefix="/api/v1/imports", tags=["imports"])
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -104,6 +105,7 @@ async def save_upload(upload: UploadFile, settings: Settings) -> tuple[Path, str
     summary="Import a daily-report file",
 )
 async def post_daily_import(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     tree: Annotated[RegionTree, Depends(get_region_tree)],
@@ -119,7 +121,8 @@ async def post_daily_import(
     """Returns the import report; rows rejected are listed in ``issues`` (all of them at
     ``GET /api/v1/imports/{id}``)."""
     path, original = await save_upload(file, settings)
-    result = await run_in_threadpool(
+    result = await run_long(
+        request,
         daily_import.import_daily_file,
         engine,
         settings,
@@ -140,6 +143,7 @@ async def post_daily_import(
     summary="Import a case line-list file",
 )
 async def post_case_import(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
     actor: Annotated[Actor, Depends(require_permission(Permission.IMPORT))],
@@ -155,7 +159,8 @@ async def post_case_import(
 
     path, original = await save_upload(file, settings)
     try:
-        result = await run_in_threadpool(
+        result = await run_long(
+            request,
             case_import.import_case_file,
             engine,
             settings,

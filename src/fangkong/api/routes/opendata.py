@@ -14,20 +14,21 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from fangkong.api.caching import cache_of, conditional
 from fangkong.api.caching import etag_matches as etag_matches  # used by bulletins_publish
 from fangkong.api.deps import get_engine, get_settings
+from fangkong.api.routing import ApiRouter
 from fangkong.services import opendata as od
 from fangkong.services import public as pub
 from fangkong.services.errors import NotFound
 from fangkong.settings import Settings
 from fangkong.web.i18n import translations
 
-router = APIRouter(prefix="/api/v1/opendata", tags=["open data"])
+router = ApiRouter(prefix="/api/v1/opendata", tags=["open data"])
 SOURCE = r"^[a-z0-9_-]{1,32}$"
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}

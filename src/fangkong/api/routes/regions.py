@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from fangkong.api.deps import get_engine, get_settings
 from fangkong.api.params import Offset
+from fangkong.api.routing import ApiRouter
 from fangkong.core.regions import RegionLevel
 from fangkong.services import regions as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
+router = ApiRouter(prefix="/api/v1/regions", tags=["regions"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 
 

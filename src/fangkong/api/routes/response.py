@@ -7,18 +7,19 @@ import time
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import Body, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.caching import cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
 from fangkong.api.params import Offset
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionLevel, RegionTree
 from fangkong.services import response as svc
 
-router = APIRouter(prefix="/api/v1/response", tags=["response levels"])
+router = ApiRouter(prefix="/api/v1/response", tags=["response levels"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 LEVEL = r"^(?i:none|I|II|III|IV|[0-4])$"
 

@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import Body, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from fangkong.api.caching import cache_of, cached_json
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionLevel, RegionTree
 from fangkong.services import risk as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/risk", tags=["risk zoning"])
+router = ApiRouter(prefix="/api/v1/risk", tags=["risk zoning"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 RULESET = r"^[A-Za-z0-9._-]{1,64}(@[A-Za-z0-9._-]{1,32})?$"
 

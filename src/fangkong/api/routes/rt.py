@@ -11,17 +11,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.caching import cached_json
 from fangkong.api.deps import get_engine, get_settings
+from fangkong.api.routing import ApiRouter
 from fangkong.services import rt as svc
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/regions", tags=["analytics"])
+router = ApiRouter(prefix="/api/v1/regions", tags=["analytics"])
 
 
 class RtWindow(BaseModel):

@@ -13,19 +13,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from fangkong.api.deps import current_actor, get_engine
 from fangkong.api.problems import Problem
+from fangkong.api.routing import ApiRouter
+from fangkong.api.threads import run_long
 from fangkong.core.access import Actor, Permission, has_permission
 from fangkong.core.epi import seir
 from fangkong.services import scenarios as svc
 from fangkong.services.errors import Invalid
 
-router = APIRouter(prefix="/api/v1/scenarios", tags=["analytics"])
+router = ApiRouter(prefix="/api/v1/scenarios", tags=["analytics"])
 
 
 class _Strict(BaseModel):
@@ -155,6 +156,7 @@ def to_request(body: ScenarioRequestIn) -> svc.ScenarioRequest:
 
 @router.post("", summary="Compare SEIR intervention scenarios")
 async def run_scenarios(
+    http_request: Request,
     body: ScenarioRequestIn,
     engine: Annotated[Engine, Depends(get_engine)],
     actor: Annotated[Actor, Depends(current_actor)],
@@ -170,7 +172,7 @@ async def run_scenarios(
         )
     try:
         request = to_request(body)
-        return await run_in_threadpool(svc.run, engine, request)
+        return await run_long(http_request, svc.run, engine, request)
     except svc.InvalidFields as exc:
         errors = [{"pointer": p, "detail": m} for p, m in exc.errors]
         raise Problem(422, "Invalid request", exc.message, errors=errors) from exc

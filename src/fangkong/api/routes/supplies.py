@@ -10,20 +10,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
 from fangkong.api.params import Day, Id, Offset
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
 from fangkong.services import donations as donation_svc
 from fangkong.services import requests as request_svc
 from fangkong.services import supplies as svc
 
-router = APIRouter(prefix="/api/v1/supplies", tags=["supplies"])
-donations_router = APIRouter(prefix="/api/v1/donations", tags=["donations"])
+router = ApiRouter(prefix="/api/v1/supplies", tags=["supplies"])
+donations_router = ApiRouter(prefix="/api/v1/donations", tags=["donations"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 KEY = r"^[A-Za-z0-9_.\-]{1,64}$"
 QTY = Field(ge=1, le=svc.MAX_QUANTITY)

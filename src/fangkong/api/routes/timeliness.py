@@ -12,17 +12,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import Body, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
 from fangkong.api.params import Id, Offset
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionLevel, RegionTree
 from fangkong.services import timeliness as svc
 
-router = APIRouter(prefix="/api/v1/timeliness", tags=["reporting accountability"])
+router = ApiRouter(prefix="/api/v1/timeliness", tags=["reporting accountability"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 SOURCE = r"^[a-z0-9_-]{1,32}$"
 KEY = r"^(\*|@(country|province|prefecture|county)|[A-Za-z0-9-]{2,16})$"

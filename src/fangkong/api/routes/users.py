@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import Depends, Header, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
@@ -22,12 +22,13 @@ from fangkong.api.auth import current_actor, get_region_tree
 from fangkong.api.deps import get_engine
 from fangkong.api.params import Id
 from fangkong.api.routes.session import UserOut
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor, Role
 from fangkong.core.regions import RegionTree
 from fangkong.services import users as svc
 from fangkong.services.errors import Forbidden
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = ApiRouter(prefix="/api/v1/users", tags=["users"])
 USERNAME = Path(min_length=1, max_length=64)
 
 

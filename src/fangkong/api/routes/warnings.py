@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.params import Id, Offset
+from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor, Permission
 from fangkong.core.regions import RegionTree
 from fangkong.services import warnings as svc
 from fangkong.services.auth import authorize
 from fangkong.settings import Settings
 
-router = APIRouter(prefix="/api/v1/warnings", tags=["early warning"])
+router = ApiRouter(prefix="/api/v1/warnings", tags=["early warning"])
 CODE = r"^[A-Za-z0-9-]{2,16}$"
 
 
