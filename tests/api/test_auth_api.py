@@ -130,10 +130,17 @@ def test_cached_token_stops_at_once_when_its_user_is_disabled(
     admin = bearer(engine, "ops")
     reporter = bearer(engine, "hubei.rep")
     assert client.get("/api/v1/me", headers=reporter).status_code == 200  # now cached
-    off = client.patch("/api/v1/users/hubei.rep", headers=admin, json={"active": False})
+    etag = client.get("/api/v1/users/hubei.rep", headers=admin).headers["etag"]
+    off = client.patch(
+        "/api/v1/users/hubei.rep", headers={**admin, "If-Match": etag}, json={"active": False}
+    )
     assert off.status_code == 200 and off.json()["active"] is False
     assert_problem(client.get("/api/v1/me", headers=reporter), 401)
-    on = client.patch("/api/v1/users/hubei.rep", headers=admin, json={"active": True})
+    on = client.patch(
+        "/api/v1/users/hubei.rep",
+        headers={**admin, "If-Match": off.headers["etag"]},
+        json={"active": True},
+    )
     assert on.status_code == 200
     assert client.get("/api/v1/me", headers=reporter).status_code == 200
 
