@@ -289,7 +289,7 @@ def test_revocation_and_disabling_in_this_process_take_effect_at_once(
     svc.set_active(engine, CLI_ACTOR, "api.bot", False)
     assert cache.cached(token) is None
     assert cache.verify(token) is None and cache.verify(second) is None
-    svc.set_active(engine, CLI_ACTOR, "api.bot", True)
+    user = svc.set_active(engine, CLI_ACTOR, "api.bot", True)  # its version moved on
     assert cache.verify(token) == user and cache.verify(second) == user
     svc.revoke_token(engine, CLI_ACTOR, "api.bot", info.id)
     assert cache.verify(token) is None
