@@ -13,8 +13,10 @@ once, so the pages stay mutually consistent.
 
 Freshness. A new figure reaches public readers within ``publish_interval`` seconds
 (``FANGKONG_PUBLISH_INTERVAL``, default 10) plus the time to compute the answers
-(about 2 s per server process on the national dataset of ``bench/``) plus the data
-version's time-to-live (1 s). Signed-in users always see the latest version
+(about 2 s of work per server process on the national dataset of ``bench/``, spread
+over twice that: after each answer the publisher rests as long, so that readers'
+requests are never queued behind a burst of computations) plus the data version's
+time-to-live (1 s). Signed-in users always see the latest version
 (:func:`fangkong.api.caching.wants_fresh`). ``publish_interval = 0`` turns the
 publisher off: every answer is then computed for the latest version on demand.
 
@@ -131,7 +133,11 @@ class Publisher:
         self.last_failures: list[tuple[str, int]] = []
 
     async def _get(self, path: str) -> str:
+        began = time.monotonic()
         status, body = await internal_get(self.app, path)
+        # As long again at rest: the publisher takes at most half of its process's time,
+        # so readers' requests are not queued behind a burst of computations.
+        await asyncio.sleep(time.monotonic() - began)
         self.last_paths.append(path)
         if status != 200:
             self.last_failures.append((path, status))
