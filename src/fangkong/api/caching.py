@@ -6,7 +6,9 @@ on its request and on the stored figures. It is built once per data version (see
 with a strong ``ETag`` derived from the data version and the request; a request whose
 ``If-None-Match`` matches gets ``304 Not Modified`` without a body (RFC 9110 §8.8.3,
 §13.1.2, §15.4.5). A new import, entry or correction changes the data version, hence
-the ETag and the body, within :data:`fangkong.services.public.VERSION_TTL` seconds.
+the ETag and the body, within :data:`fangkong.services.public.VERSION_TTL` seconds —
+for public readers, once the server's publisher has prepared and published the new
+version (:mod:`fangkong.api.warming`; signed-in users see it at once).
 
 Two layers:
 
