@@ -75,3 +75,10 @@ def test_docs_are_served_offline(settings: Settings, engine: Engine) -> None:
 def test_data_sources_page_names_every_licence(settings: Settings, engine: Engine) -> None:
     page = client(settings, engine).get("/about/data").text
     assert "CC BY 4.0" in page and "MIT" in page and "Scientific Data" in page
+
+
+def test_reported_figures_schema_names_every_count_field() -> None:
+    from fangkong.api.routes.regions import ReportedFigures
+    from fangkong.core.reports import COUNT_FIELDS
+
+    assert tuple(ReportedFigures.model_fields) == COUNT_FIELDS

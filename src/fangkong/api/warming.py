@@ -39,7 +39,7 @@ import logging
 import re
 import time
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from starlette.concurrency import run_in_threadpool
 
@@ -115,7 +115,7 @@ def page_calls(code: str, body: str) -> list[str]:
         day, at = badges.group(1), html.unescape(badges.group(2))
         if day:
             calls.append(f"/api/v1/risk/regions/{code}/history?until={day}")
-        at_query = f"?at={at.replace(':', '%3A').replace('+', '%2B')}" if at else ""
+        at_query = f"?at={quote(at, safe='')}" if at else ""
         calls.append(f"/api/v1/response/regions/{code}{at_query}")
     return calls
 

@@ -118,8 +118,8 @@ def unit_coverage(engine: Engine, unit: str, until: date, cache: PublicCache | N
         if stable > last.base_id:
             base = merged(base, unit_sources(engine, unit, until, last.base_id, stable))
         seen = tuple((t, i) for t, i in seen if i > stable)
-        tail = unit_sources(engine, unit, until, max(stable, last.base_id), top)
-        return _State(max(stable, last.base_id), base, seen, merged(base, tail))
+        tail = unit_sources(engine, unit, until, stable, top)
+        return _State(stable, base, seen, merged(base, tail))
 
     state: _State = cache.get(key, compute, remember=True)
     return state.coverage

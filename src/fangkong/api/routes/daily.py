@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.problems import Problem, json_pointer
+from fangkong.api.routes.regions import ReportedFigures
 from fangkong.api.routing import ApiRouter
 from fangkong.core.access import Actor
 from fangkong.core.regions import RegionTree
@@ -121,20 +122,10 @@ class DailyFigures(BaseModel):
     close_contacts_under_observation: int | None = FIGURE
 
 
-class DailyReportOut(BaseModel):
+class DailyReportOut(ReportedFigures):
     region_code: str
     report_date: str
     source: str
-    new_confirmed: int | None
-    new_confirmed_imported: int | None
-    new_suspected: int | None
-    new_deaths: int | None
-    new_recovered: int | None
-    new_asymptomatic: int | None
-    tests: int | None
-    current_severe: int | None
-    current_suspected: int | None
-    close_contacts_under_observation: int | None
     flags: list[str]
     version: int
     etag: str

@@ -36,10 +36,11 @@ class RegionPage(BaseModel):
     offset: int
 
 
-class DailyItem(BaseModel):
-    report_date: date
+class ReportedFigures(BaseModel):
+    """The figures of a daily report (``core.reports.COUNT_FIELDS``); ``None``: not
+    reported."""
+
     new_confirmed: int | None
-    new_confirmed_local: int | None
     new_confirmed_imported: int | None
     new_suspected: int | None
     new_deaths: int | None
@@ -49,6 +50,11 @@ class DailyItem(BaseModel):
     current_severe: int | None
     current_suspected: int | None
     close_contacts_under_observation: int | None
+
+
+class DailyItem(ReportedFigures):
+    report_date: date
+    new_confirmed_local: int | None
     cumulative_confirmed: int
     cumulative_deaths: int
     cumulative_recovered: int
