@@ -133,8 +133,7 @@ def _open_lines(conn: Connection, scope: str, tree: RegionTree) -> list[Any]:
         .where(RL.approved.is_not(None), RL.approved > RL.committed)
         .order_by(RL.id)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=RL)
+    query = query.with_for_update(of=RL)  # SQLite: no clause (one writer at a time)
     return [r for r in conn.execute(query) if _in_scope(r.region_code, scope, tree)]
 
 

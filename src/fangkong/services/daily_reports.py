@@ -410,8 +410,7 @@ def edit_daily_report(
     try:
         with locked_write(engine) as conn:
             query = _key_query(region_code, report_date, source)
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update()
+            query = query.with_for_update()  # SQLite: no clause (one writer at a time)
             stored = conn.execute(query).first()
             check_preconditions(
                 None if stored is None else stored.version,

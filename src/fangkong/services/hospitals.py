@@ -102,8 +102,7 @@ def _get(conn: Connection, hospital_code: str) -> Any:
 def _get_for_update(conn: Connection, hospital_code: str) -> Any:
     """The hospital's row, locked until the transaction ends (PostgreSQL)."""
     query = select(H).where(H.hospital_code == hospital_code)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = query.with_for_update()  # SQLite: no clause (one writer at a time)
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no hospital {hospital_code!r}", field="hospital_code")
@@ -366,8 +365,7 @@ def _store_occupancy(
     row = _get(conn, hospital_code)
     authorize(actor, Permission.WRITE_REPORTS, row.region_code, tree)
     query = select(OCC).where(OCC.hospital_code == hospital_code, OCC.report_date == report_date)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = query.with_for_update()  # SQLite: no clause (one writer at a time)
     known = conn.execute(query).first()
     check_preconditions(
         None if known is None else known.version,

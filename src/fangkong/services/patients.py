@@ -225,8 +225,7 @@ def _end(
 ) -> tuple[Any, Any]:
     """Lock, check and end an open stay; returns its row and case as before."""
     query = select(ST).where(ST.id == stay_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = query.with_for_update()  # SQLite: no clause (one writer at a time)
     row = conn.execute(query).first()
     if row is None or row.hospital_code != hospital_code:
         raise NotFound(f"no patient stay {stay_id} in {hospital_code}", field="stay_id")

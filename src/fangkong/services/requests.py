@@ -132,14 +132,14 @@ def _request_dict(row: Any, lines: Sequence[Any], hospital: Any) -> dict[str, An
 
 def _lines(conn: Connection, request_id: int, lock: bool = False) -> list[Any]:
     query = select(RL).where(RL.request_id == request_id).order_by(RL.id)
-    if lock and conn.dialect.name == "postgresql":
+    if lock:  # SQLite: no clause (one writer at a time)
         query = query.with_for_update()
     return list(conn.execute(query).all())
 
 
 def _load(conn: Connection, request_id: int, lock: bool = False) -> tuple[Any, list[Any], Any]:
     query = select(RQ).where(RQ.id == request_id)
-    if lock and conn.dialect.name == "postgresql":
+    if lock:  # SQLite: no clause (one writer at a time)
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:

@@ -114,7 +114,7 @@ def _dict(row: Any, lines: Sequence[Any], hospital_name: str | None = None) -> d
 
 def _load(conn: Connection, shipment_id: int, lock: bool = False) -> tuple[Any, list[Any]]:
     query = select(S).where(S.id == shipment_id)
-    if lock and conn.dialect.name == "postgresql":
+    if lock:  # SQLite: no clause (one writer at a time)
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:

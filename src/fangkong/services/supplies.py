@@ -120,8 +120,7 @@ def lock_warehouses(conn: Connection, codes: Sequence[str]) -> dict[str, Any]:
     them by code; :class:`NotFound` when one does not exist."""
     wanted = sorted(set(codes))
     query = select(W).where(W.warehouse_code.in_(wanted)).order_by(W.warehouse_code)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = query.with_for_update()  # SQLite: no clause (one writer at a time)
     rows = {row.warehouse_code: row for row in conn.execute(query)}
     for code in wanted:
         if code not in rows:

@@ -227,8 +227,7 @@ def set_deadline(
         except rules.InvalidRule as exc:
             raise Invalid(str(exc), field="rule") from exc
         query = select(DL).where(DL.region_code == key)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
+        query = query.with_for_update()  # SQLite: no clause (one writer at a time)
         old = conn.execute(query).first()
         check_preconditions(
             None if old is None else old.version,

@@ -373,8 +373,7 @@ def set_active(
     name = normalise_username(username)
     with locked_write(engine) as conn:
         query = select(U).where(U.username == name)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
+        query = query.with_for_update()  # SQLite: no clause (one writer at a time)
         row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"no user {name!r}", field="username")
