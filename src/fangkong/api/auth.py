@@ -46,7 +46,6 @@ from fangkong.services.auth import (
     LoginRateLimiter,
     Session,
     SessionSigner,
-    session_is_live,
 )
 from fangkong.services.reference import region_tree
 from fangkong.services.users import TokenCache, UserInfo
@@ -200,14 +199,7 @@ def clear_session_cookies(response: Response, settings: Settings) -> None:
 def read_session(request: Request) -> Session | None:
     """The unexpired session of the request's cookie whose record is live (not logged
     out, user active), or None. Does not renew it."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    signer = signer_of(request)
-    session = signer.read(cookie) if cookie else None
-    if session is None:
-        return None
-    if not session_is_live(request.app.state.engine, session, signer.now()):
-        return None
-    return session
+    return live_session_user(request)[1]
 
 
 def renew_session(request: Request, session: Session) -> None:
@@ -224,14 +216,14 @@ def renew_session(request: Request, session: Session) -> None:
 
 def live_session_user(request: Request) -> tuple[UserInfo | None, Session | None]:
     """The active user of a valid session cookie and the session, or (None, None).
-    Blocking (two queries); does not renew the session."""
-    session = read_session(request)
+    Blocking (one query); does not renew the session."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    signer = signer_of(request)
+    session = signer.read(cookie) if cookie else None
     if session is None:
         return None, None
-    user = user_svc.active_user(request.app.state.engine, session.user_id)
-    if user is None:
-        return None, None
-    return user, session
+    user = user_svc.session_user(request.app.state.engine, session, signer.now())
+    return (user, session) if user is not None else (None, None)
 
 
 def optional_session_user(request: Request) -> tuple[UserInfo | None, Session | None]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, update
 
 from fangkong.core.access import Actor, Permission, has_permission, may_act_on
 from fangkong.core.regions import RegionTree
@@ -159,7 +159,6 @@ class SessionSigner:
 # --- server-side session records -----------------------------------------------------------
 
 T = m.ApiTokenRow
-U = m.UserRow
 
 
 def new_session_id() -> str:
@@ -197,25 +196,6 @@ def start_session(engine: Engine, signer: SessionSigner, user_id: int) -> tuple[
             )
         )
     return cookie, session
-
-
-def session_is_live(engine: Engine, session: Session, now: int) -> bool:
-    """True while the session's record exists, is not revoked and its user is active."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(T.expires_at)
-            .join(U, U.id == T.user_id)
-            .where(
-                T.token_sha256 == session_key(session.sid),
-                T.user_id == session.user_id,
-                T.revoked.is_(False),
-                U.active.is_(True),
-            )
-        ).first()
-    if row is None or row.expires_at is None:
-        return False
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    return bool(expires > _moment(now))
 
 
 def end_session(engine: Engine, session: Session) -> None:

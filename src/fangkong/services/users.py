@@ -55,7 +55,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from fangkong.core.access import WORLD, Actor, Role
 from fangkong.core.regions import RegionTree
-from fangkong.services.auth import SESSION_MARK
+from fangkong.services.auth import SESSION_MARK, Session, session_key
 from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.services.versions import UNCHECKED, IfMatch, check_preconditions, etag, locked_write
 from fangkong.store import models as m
@@ -326,6 +326,27 @@ def get_user_by_id(engine: Engine, user_id: int) -> UserInfo:
         row = conn.execute(select(U).where(U.id == user_id)).first()
     if row is None:
         raise NotFound(f"no user with id {user_id}")
+    return _user(row)
+
+
+def session_user(engine: Engine, session: Session, now: int) -> UserInfo | None:
+    """The user of a live session — its record exists, is not revoked (logout) and has
+    not expired at ``now`` (unix seconds), and its user is active — or None. One query."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(U, T.expires_at.label("session_expires_at"))
+            .join(T, T.user_id == U.id)
+            .where(
+                T.token_sha256 == session_key(session.sid),
+                T.user_id == session.user_id,
+                T.revoked.is_(False),
+                U.active.is_(True),
+            )
+        ).first()
+    if row is None or row.session_expires_at is None:
+        return None
+    if _aware(row.session_expires_at) <= datetime.fromtimestamp(now, tz=UTC):
+        return None
     return _user(row)
 
 
