@@ -44,7 +44,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -406,7 +406,8 @@ def set_active(
         )
         conn.execute(update(U).where(U.id == row.id).values(active=active, version=U.version + 1))
     forget_verified_tokens(engine)
-    return get_user_by_id(engine, row.id)
+    # The row was locked, checked and changed in that transaction: no need to read it again.
+    return replace(_user(row), active=active, version=row.version + 1)
 
 
 #: Why a login failed (recorded in the audit log; never shown to the caller, who gets
@@ -616,9 +617,11 @@ class TokenCache:
 
     def verify(self, token: str, *, now: datetime | None = None) -> UserInfo | None:
         """:func:`verify_token`, answered from memory when possible (blocking)."""
-        user = self.cached(token, now=now)
-        if user is not None:
-            return user
+        return self.cached(token, now=now) or self.load(token, now=now)
+
+    def load(self, token: str, *, now: datetime | None = None) -> UserInfo | None:
+        """:func:`verify_token` from the database, kept for the next uses (blocking;
+        call after :meth:`cached` missed)."""
         epoch = _epoch(self.engine)
         found = self._read(token)
         if found is None:
@@ -630,6 +633,7 @@ class TokenCache:
         return owner if _unexpired(expires, now) else None
 
     def _read(self, token: str) -> tuple[UserInfo, datetime | None] | None:
+        """The token's row (a seam: tests commit a revocation during the read)."""
         return _token_owner(self.engine, token)
 
     def _keep(self, key: str, entry: _Verified) -> None:
