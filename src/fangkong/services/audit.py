@@ -38,6 +38,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
@@ -112,8 +113,17 @@ def record_personal_read(
     record(engine, actor, "case.read_personal", "case_records", scope, details)
 
 
-#: Why a login was refused, as recorded by :func:`record_failed_login`.
-LOGIN_FAILURES = frozenset({"unknown_user", "wrong_password", "disabled", "throttled", "csrf"})
+class LoginFailure(StrEnum):
+    """Why a login was refused, as recorded by :func:`record_failed_login` (never shown
+    to the caller, who gets the same answer whatever the reason)."""
+
+    UNKNOWN_USER = "unknown_user"
+    WRONG_PASSWORD = "wrong_password"
+    DISABLED = "disabled"
+    THROTTLED = "throttled"
+    CSRF = "csrf"
+
+
 #: Longest username kept in a ``session.login_failed`` entry (an account name is at most
 #: 64 characters; anything longer is not one).
 MAX_ATTEMPTED_NAME = 64
@@ -124,18 +134,16 @@ def record_failed_login(
     *,
     username: str,
     client: str,
-    reason: str,
+    reason: LoginFailure,
     via: str,
     retry_after: int | None = None,
 ) -> None:
     """One ``session.login_failed`` entry: the username attempted (normalised, cut to
     :data:`MAX_ATTEMPTED_NAME` characters), the client address, the ``reason`` (one of
-    :data:`LOGIN_FAILURES`) and how the login came (``json`` or ``form``). The password
+    :class:`LoginFailure`) and how the login came (``json`` or ``form``). The password
     is never passed here, so it cannot be stored. The actor is the request's origin
     (``anonymous`` for a login). Successful logins are recorded by the request's own
     write (``session.login``, actor the user: ``fangkong.api.audit``)."""
-    if reason not in LOGIN_FAILURES:
-        raise ValueError(f"unknown login failure {reason!r}")
     name = username[:MAX_ATTEMPTED_NAME]
     details: dict[str, Any] = {"username": name, "client": client, "reason": reason, "via": via}
     if retry_after is not None:

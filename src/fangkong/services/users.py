@@ -55,6 +55,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from fangkong.core.access import WORLD, Actor, Role
 from fangkong.core.regions import RegionTree
+from fangkong.services.audit import LoginFailure
 from fangkong.services.auth import SESSION_MARK, Session, session_key
 from fangkong.services.errors import Conflict, Forbidden, Invalid, NotFound
 from fangkong.services.versions import UNCHECKED, IfMatch, check_preconditions, etag, locked_write
@@ -410,20 +411,13 @@ def set_active(
     return replace(_user(row), active=active, version=row.version + 1)
 
 
-#: Why a login failed (recorded in the audit log; never shown to the caller, who gets
-#: the same answer whatever the reason).
-UNKNOWN_USER = "unknown_user"
-DISABLED = "disabled"
-WRONG_PASSWORD = "wrong_password"
-
-
 @dataclass(frozen=True, slots=True)
 class LoginCheck:
     """The outcome of checking a username and password: the user, or why not."""
 
     user: UserInfo | None
-    #: :data:`UNKNOWN_USER`, :data:`DISABLED` or :data:`WRONG_PASSWORD`; None on success.
-    failure: str | None = None
+    #: Unknown user, disabled or wrong password; None on success.
+    failure: LoginFailure | None = None
 
 
 def check_login(
@@ -437,9 +431,9 @@ def check_login(
         row = conn.execute(select(U).where(U.username == name)).first()
     if row is None or not row.active:
         _burn_time(password, hasher)
-        return LoginCheck(None, UNKNOWN_USER if row is None else DISABLED)
+        return LoginCheck(None, LoginFailure.UNKNOWN_USER if row is None else LoginFailure.DISABLED)
     if not verify_password(row.password_hash, password, hasher):
-        return LoginCheck(None, WRONG_PASSWORD)
+        return LoginCheck(None, LoginFailure.WRONG_PASSWORD)
     if hasher.check_needs_rehash(row.password_hash):
         with engine.begin() as conn:
             conn.execute(

@@ -52,6 +52,7 @@ from fangkong.api.routing import ApiRouter
 from fangkong.core.access import ROLE_PERMISSIONS, Actor
 from fangkong.services import audit as audit_svc
 from fangkong.services import users as user_svc
+from fangkong.services.audit import LoginFailure
 from fangkong.services.auth import (
     CSRF_FIELD,
     LOGIN_NONCE_COOKIE,
@@ -207,7 +208,7 @@ async def login(
     client = _client(request)
     via = "form" if is_form else "json"
 
-    async def refused(reason: str, retry_after: int | None = None) -> None:
+    async def refused(reason: LoginFailure, retry_after: int | None = None) -> None:
         await run_in_threadpool(
             audit_svc.record_failed_login,
             request.app.state.engine,
@@ -221,7 +222,7 @@ async def login(
     if is_form:
         nonce = request.cookies.get(LOGIN_NONCE_COOKIE)
         if not nonce or not signer.check_csrf(csrf, login_binding(nonce)):
-            await refused("csrf")
+            await refused(LoginFailure.CSRF)
             if html:
                 return _back_to_login("csrf", next_path)
             raise Problem(
@@ -234,7 +235,7 @@ async def login(
     wait = limiter.retry_after(username, client)
     if wait:
         if limiter.first_refusal(username, client, wait):
-            await refused("throttled", wait)
+            await refused(LoginFailure.THROTTLED, wait)
         else:
             request.state.audit_quiet = True  # this lockout's first refusal is recorded
         if html:
@@ -255,7 +256,7 @@ async def login(
     user = check.user
     if user is None:
         limiter.failed(username, client)
-        await refused(check.failure or user_svc.WRONG_PASSWORD)
+        await refused(check.failure or LoginFailure.WRONG_PASSWORD)
         if html:
             return _back_to_login("invalid", next_path)
         raise unauthorized("invalid username or password")
