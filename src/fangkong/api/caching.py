@@ -63,6 +63,16 @@ def wants_fresh(scope: Any) -> bool:
     return bool(scope.get(WARM_SCOPE_KEY)) or _has_session(scope["headers"])
 
 
+def versioned(response: Response, etag: str, *, created: bool = False) -> None:
+    """Headers of an answer about one editable record: its ``ETag`` (for ``If-Match``
+    on the next edit, RFC 9110 §13.1.1), ``Cache-Control: no-store`` (a private record
+    that changes), and ``201 Created`` when the request created it."""
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-store"
+    if created:
+        response.status_code = 201
+
+
 def cache_of(request: Request) -> pub.PublicCache:
     """The app's read-model cache (created on first use)."""
     state = request.app.state

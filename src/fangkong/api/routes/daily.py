@@ -20,6 +20,7 @@ from fastapi import Body, Depends, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
+from fangkong.api.caching import versioned
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.problems import Problem, json_pointer
 from fangkong.api.routes.regions import ReportedFigures
@@ -148,8 +149,7 @@ def get_daily_report(
     response: Response,
 ) -> dict[str, Any]:
     found = svc.get_daily_report(engine, region_code, report_date, source)
-    response.headers["ETag"] = found["etag"]
-    response.headers["Cache-Control"] = "no-store"
+    versioned(response, found["etag"])
     return found
 
 
@@ -199,8 +199,5 @@ def put_daily_report(
             for i in exc.issues
         ]
         raise Problem(422, "Invalid report", exc.message, errors=errors) from exc
-    response.headers["ETag"] = stored["etag"]
-    response.headers["Cache-Control"] = "no-store"
-    if outcome == "created":
-        response.status_code = 201
+    versioned(response, stored["etag"], created=outcome == "created")
     return {**stored, "result": outcome}

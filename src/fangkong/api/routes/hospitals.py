@@ -12,6 +12,7 @@ from fastapi import Body, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from fangkong.api.caching import versioned
 from fangkong.api.deps import current_actor, get_engine, get_region_tree, get_settings
 from fangkong.api.params import Day, Id
 from fangkong.api.routing import ApiRouter
@@ -204,8 +205,7 @@ def get_hospital(
     day: Day = None,
 ) -> dict[str, Any]:
     found = svc.get_hospital(engine, actor, tree, hospital_code, day or date.today())
-    response.headers["ETag"] = found["etag"]  # the capacity's version (PATCH …/beds)
-    response.headers["Cache-Control"] = "no-store"
+    versioned(response, found["etag"])  # the capacity's version (PATCH …/beds)
     return found
 
 

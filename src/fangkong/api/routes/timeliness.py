@@ -16,6 +16,7 @@ from fastapi import Body, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from fangkong.api.caching import versioned
 from fangkong.api.deps import current_actor, get_engine, get_region_tree
 from fangkong.api.params import Id, Offset
 from fangkong.api.routing import ApiRouter
@@ -114,8 +115,7 @@ def get_deadline(
     response: Response,
 ) -> dict[str, Any]:
     found = svc.get_deadline(engine, actor, key)
-    response.headers["ETag"] = found["etag"]
-    response.headers["Cache-Control"] = "no-store"
+    versioned(response, found["etag"])
     return found
 
 
@@ -151,10 +151,7 @@ def put_deadline(
         if_match=if_match,
         if_none_match=if_none_match,
     )
-    response.headers["ETag"] = stored["etag"]
-    response.headers["Cache-Control"] = "no-store"
-    if stored["result"] == "created":
-        response.status_code = 201
+    versioned(response, stored["etag"], created=stored["result"] == "created")
     return stored
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from fangkong.api.auth import current_actor, get_region_tree
+from fangkong.api.caching import versioned
 from fangkong.api.deps import get_engine
 from fangkong.api.params import Id
 from fangkong.api.routes.session import UserOut
@@ -121,8 +122,7 @@ def get_user(
     if actor.role is not Role.ADMIN and svc.normalise_username(username) != actor.username:
         raise Forbidden(f"{actor.username} may only see their own account")
     user = svc.get_user(engine, username)
-    response.headers["ETag"] = user.etag
-    response.headers["Cache-Control"] = "no-store"
+    versioned(response, user.etag)
     return user.as_dict()
 
 
@@ -144,8 +144,7 @@ def patch_user(
     if_match: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> dict[str, Any]:
     user = svc.set_active(engine, actor, username, body.active, if_match=if_match)
-    response.headers["ETag"] = user.etag
-    response.headers["Cache-Control"] = "no-store"
+    versioned(response, user.etag)
     return user.as_dict()
 
 
